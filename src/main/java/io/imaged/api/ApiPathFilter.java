@@ -1,0 +1,142 @@
+package io.imaged.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.util.UriUtils;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Makes Engine API paths routable: strips the {@code /v1.xx} prefix (checking the version as dockerd does),
+ * and folds an image name that contains slashes ({@code /images/example.com:5000/team/base/json}) into
+ * one encoded path segment so that controllers can map {@code /images/{name}/json}.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE)
+public class ApiPathFilter extends OncePerRequestFilter {
+    private static final Pattern VERSIONED = Pattern.compile("^/v([0-9]+\\.[0-9]+)(/.*)$");
+    private static final Set<String> FIXED_IMAGE_ROUTES = Set.of("json", "create", "load", "prune", "search", "get");
+    private static final String[] IMAGE_SUFFIXES = {"/json", "/history", "/tag", "/push", "/get"};
+    private final ObjectMapper json;
+
+    public ApiPathFilter(ObjectMapper json) {
+        this.json = json;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        String path = UriUtils.decode(request.getRequestURI().substring(request.getContextPath().length()), StandardCharsets.UTF_8);
+        ApiVersion version = ApiVersion.MAX;
+        Matcher m = VERSIONED.matcher(path);
+        if (m.matches()) {
+            try {
+                version = ApiVersion.parse(m.group(1));
+            } catch (NumberFormatException e) {
+                version = null;
+            }
+            if (version == null) {
+                reject(response, 400, "invalid API version: " + m.group(1));
+                return;
+            }
+            if (version.lessThan(ApiVersion.MIN)) {
+                reject(response, 400, "client version " + version + " is too old. Minimum supported API version is "
+                        + ApiVersion.MIN + ", please upgrade your client to a newer version");
+                return;
+            }
+            if (ApiVersion.MAX.lessThan(version)) {
+                reject(response, 400, "client version " + version + " is too new. Maximum supported API version is " + ApiVersion.MAX);
+                return;
+            }
+            path = m.group(2);
+        }
+        request.setAttribute(ApiVersion.ATTRIBUTE, version);
+        DockerHeaders.addTo(response);
+        String routed = route(path);
+        if (routed.equals(request.getRequestURI())) {
+            chain.doFilter(request, response);
+        } else {
+            chain.doFilter(new RoutedRequest(request, routed, path), response);
+        }
+    }
+
+    /** The path Spring MVC routes on: the image name as one encoded segment. */
+    static String route(String path) {
+        if (path.startsWith("/images/")) {
+            String rest = path.substring("/images/".length());
+            if (FIXED_IMAGE_ROUTES.contains(rest) || rest.isEmpty()) return encodeAll(path);
+            for (String suffix : IMAGE_SUFFIXES) {
+                if (rest.endsWith(suffix) && rest.length() > suffix.length()) {
+                    return "/images/" + segment(rest.substring(0, rest.length() - suffix.length())) + suffix;
+                }
+            }
+            return "/images/" + segment(rest);
+        }
+        if (path.startsWith("/distribution/") && path.endsWith("/json")) {
+            String name = path.substring("/distribution/".length(), path.length() - "/json".length());
+            if (!name.isEmpty()) return "/distribution/" + segment(name) + "/json";
+        }
+        return encodeAll(path);
+    }
+
+    private static String segment(String name) {
+        return UriUtils.encodePathSegment(name, StandardCharsets.UTF_8);
+    }
+
+    private static String encodeAll(String path) {
+        return UriUtils.encodePath(path, StandardCharsets.UTF_8);
+    }
+
+    private void reject(HttpServletResponse response, int status, String message) throws IOException {
+        DockerHeaders.addTo(response);
+        response.setStatus(status);
+        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+        json.writeValue(response.getOutputStream(), new ErrorBody(message));
+    }
+
+    private static final class RoutedRequest extends HttpServletRequestWrapper {
+        private final String uri;
+        private final String servletPath;
+
+        RoutedRequest(HttpServletRequest request, String uri, String decodedPath) {
+            super(request);
+            this.uri = request.getContextPath() + uri;
+            this.servletPath = decodedPath;
+        }
+
+        @Override
+        public String getRequestURI() {
+            return uri;
+        }
+
+        @Override
+        public StringBuffer getRequestURL() {
+            StringBuffer sb = new StringBuffer();
+            sb.append(getScheme()).append("://").append(getServerName()).append(uri);
+            return sb;
+        }
+
+        @Override
+        public String getServletPath() {
+            return servletPath;
+        }
+
+        @Override
+        public String getPathInfo() {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package io.imaged.api;
+
+import jakarta.servlet.http.HttpServletRequest;
+
+/** An Engine API version such as 1.50; requests without a {@code /v1.xx} prefix get the newest. */
+public record ApiVersion(int major, int minor) implements Comparable<ApiVersion> {
+    public static final ApiVersion MIN = new ApiVersion(1, 24);
+    public static final ApiVersion MAX = new ApiVersion(1, 50);
+    static final String ATTRIBUTE = ApiVersion.class.getName();
+
+    public static ApiVersion parse(String s) {
+        int dot = s.indexOf('.');
+        if (dot < 0) throw new IllegalArgumentException(s);
+        return new ApiVersion(Integer.parseInt(s.substring(0, dot)), Integer.parseInt(s.substring(dot + 1)));
+    }
+
+    public static ApiVersion of(HttpServletRequest request) {
+        Object v = request.getAttribute(ATTRIBUTE);
+        return v instanceof ApiVersion av ? av : MAX;
+    }
+
+    public boolean lessThan(ApiVersion other) {
+        return compareTo(other) < 0;
+    }
+
+    public boolean lessThan(String other) {
+        return lessThan(parse(other));
+    }
+
+    public boolean atLeast(String other) {
+        return !lessThan(other);
+    }
+
+    @Override
+    public int compareTo(ApiVersion o) {
+        return major != o.major ? Integer.compare(major, o.major) : Integer.compare(minor, o.minor);
+    }
+
+    @Override
+    public String toString() {
+        return major + "." + minor;
+    }
+}

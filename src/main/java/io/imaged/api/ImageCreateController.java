@@ -1,0 +1,49 @@
+package io.imaged.api;
+
+import io.imaged.image.Image;
+import io.imaged.image.ImportService;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.io.IOException;
+import java.util.List;
+
+/** {@code POST /images/create}: import from the request body ({@code fromSrc=-}) or pull ({@code fromImage}). */
+@RestController
+@Tag(name = "Image")
+public class ImageCreateController {
+    private final ImportService importer;
+
+    public ImageCreateController(ImportService importer) {
+        this.importer = importer;
+    }
+
+    @Operation(summary = "Create an image by importing it or pulling it")
+    @PostMapping(value = "/images/create", produces = MediaType.APPLICATION_JSON_VALUE)
+    public ResponseEntity<String> create(@RequestParam(required = false) String fromImage,
+                                         @RequestParam(required = false) String fromSrc,
+                                         @RequestParam(required = false) String repo,
+                                         @RequestParam(required = false) String tag,
+                                         @RequestParam(required = false) String message,
+                                         @RequestParam(required = false) List<String> changes,
+                                         @RequestParam(required = false) String platform,
+                                         HttpServletRequest request) throws IOException {
+        if (fromSrc != null && !fromSrc.isEmpty()) {
+            ImportService.Request req = importer.prepare(repo, tag, fromSrc, message, changes == null ? List.of() : changes, platform);
+            if (!fromSrc.equals("-")) throw ApiException.badRequest("importing from a URL is not supported yet");
+            Image img = importer.importTar(req, request.getInputStream());
+            return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON)
+                    .body("{\"status\":\"" + img.id() + "\"}\r\n");
+        }
+        if (fromImage != null && !fromImage.isEmpty()) {
+            throw ApiException.badRequest("pulling is not supported yet");
+        }
+        throw ApiException.badRequest("fromImage or fromSrc is required");
+    }
+}

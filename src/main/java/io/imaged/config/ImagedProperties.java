@@ -1,0 +1,49 @@
+package io.imaged.config;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Every {@code imaged.*} setting. Names given in the issues are contracts; see {@code config/application.yml}.
+ *
+ * @param dataRoot               where everything is stored (env {@code IMAGED_DATA_ROOT}); default {@code ./data}
+ * @param hosts                  listeners, like dockerd's {@code -H}: {@code unix:///path}, {@code tcp://host:port};
+ *                               empty means {@code unix://<data-root>/imaged.sock} and {@code tcp://127.0.0.1:2375}
+ * @param maxConcurrentDownloads layers fetched at once per pull
+ * @param maxConcurrentUploads   layers pushed at once per push
+ * @param partialRetention       how long an unfinished download is kept for a later pull to resume
+ * @param importMaxBytes         the most bytes {@code docker import <url>} will fetch
+ * @param registry               registry access settings
+ */
+@ConfigurationProperties("imaged")
+public record ImagedProperties(
+        @DefaultValue("./data") Path dataRoot,
+        @DefaultValue List<String> hosts,
+        @DefaultValue("3") int maxConcurrentDownloads,
+        @DefaultValue("5") int maxConcurrentUploads,
+        @DefaultValue("24h") Duration partialRetention,
+        @DefaultValue("8GB") org.springframework.util.unit.DataSize importMaxBytes,
+        @DefaultValue Registry registry) {
+
+    /**
+     * @param mirrors  mirrors for docker.io, tried in order before the upstream
+     * @param insecure registries (host:port) reached over plain HTTP, or TLS without verification
+     */
+    public record Registry(@DefaultValue List<String> mirrors, @DefaultValue List<String> insecure,
+                           @DefaultValue("30s") Duration connectTimeout, @DefaultValue("60s") Duration readTimeout,
+                           @DefaultValue("5") int maxAttempts) {
+    }
+
+    public Path socketDefault() {
+        return dataRoot.resolve("imaged.sock");
+    }
+
+    public List<String> effectiveHosts() {
+        if (hosts != null && !hosts.isEmpty()) return hosts;
+        return List.of("unix://" + socketDefault().toAbsolutePath().normalize(), "tcp://127.0.0.1:2375");
+    }
+}

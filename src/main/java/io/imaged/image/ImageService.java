@@ -1,0 +1,265 @@
+package io.imaged.image;
+
+import io.imaged.api.ApiException;
+import io.imaged.events.EventBus;
+import io.imaged.store.Digest;
+import io.imaged.store.Layer;
+import io.imaged.store.Store;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Tag, untag and delete with dockerd's rules and answers (daemon/images/image_delete.go). */
+@Service
+public class ImageService {
+    private final Store store;
+    private final ImageResolver resolver;
+    private final EventBus events;
+
+    public ImageService(Store store, ImageResolver resolver, EventBus events) {
+        this.store = store;
+        this.resolver = resolver;
+        this.events = events;
+    }
+
+    /** {@code POST /images/{name}/tag}: points repo[:tag] at the image. */
+    public void tag(String source, String repo, String tag) {
+        if (repo == null || repo.isEmpty()) throw ApiException.badRequest("repository name must have at least one component");
+        ImageReference target;
+        try {
+            target = ImageReference.parse(repo);
+        } catch (InvalidReferenceException e) {
+            throw e;
+        }
+        if (target.hasDigest()) throw ApiException.badRequest("refusing to create a tag with a digest reference");
+        if (tag != null && !tag.isEmpty()) {
+            if (!ImageReference.isValidTag(tag)) throw ApiException.badRequest("invalid tag format");
+            target = target.withTag(tag);
+        }
+        target = target.withDefaultTag();
+        store.lock().writeLock().lock();
+        try {
+            Image img = resolver.resolve(source);
+            addTag(target, img.id());
+        } finally {
+            store.lock().writeLock().unlock();
+        }
+    }
+
+    /** Points a tag at an image and records the tag time; caller holds the write lock. */
+    public void addTag(ImageReference target, Digest id) {
+        try {
+            store.references().put(target, id);
+            store.images().setLastUpdated(id, Instant.now());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        events.image("tag", id.toString(), target.familiarString());
+    }
+
+    /** {@code DELETE /images/{name}}. */
+    public List<DeleteResponseItem> delete(String imageRef, boolean force, boolean prune) {
+        store.lock().writeLock().lock();
+        try {
+            List<DeleteResponseItem> records = deleteLocked(imageRef, force, prune);
+            store.collectGarbage();
+            return records;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            store.lock().writeLock().unlock();
+        }
+    }
+
+    private List<DeleteResponseItem> deleteLocked(String imageRef, boolean force, boolean prune) throws IOException {
+        Image img = resolver.resolve(imageRef);
+        Digest id = img.id();
+        List<DeleteResponseItem> records = new ArrayList<>();
+        List<ImageReference> repoRefs = store.references().referencesTo(id);
+        boolean removedRepositoryRef = false;
+        if (!ImageResolver.isIdPrefix(id, imageRef)) {
+            ImageReference parsed = ImageReference.parse(imageRef);
+            parsed = parsed.hasDigest() ? parsed.repository().withDigest(parsed.digest()) : parsed.withDefaultTag();
+            removeRef(parsed, id);
+            records.add(DeleteResponseItem.untagged(parsed.familiarString()));
+            repoRefs = store.references().referencesTo(id);
+            if (!parsed.hasDigest()) {
+                String name = parsed.name();
+                boolean foundTagInRepo = repoRefs.stream().anyMatch(r -> !r.hasDigest() && r.name().equals(name));
+                if (!foundTagInRepo) {
+                    List<ImageReference> remaining = new ArrayList<>();
+                    for (ImageReference r : repoRefs) {
+                        if (r.hasDigest() && r.name().equals(name)) {
+                            removeRef(r, id);
+                            records.add(DeleteResponseItem.untagged(r.familiarString()));
+                        } else {
+                            remaining.add(r);
+                        }
+                    }
+                    repoRefs = remaining;
+                }
+            }
+            if (!repoRefs.isEmpty()) return records;
+            removedRepositoryRef = true;
+        } else if (isSingleReference(repoRefs)) {
+            checkConflict(id, Conflict.HARD); // soft conflicts are the references about to be removed
+            for (ImageReference r : repoRefs) {
+                removeRef(r, id);
+                records.add(DeleteResponseItem.untagged(r.familiarString()));
+            }
+        }
+        deleteHelper(id, records, force, prune, removedRepositoryRef);
+        return records;
+    }
+
+    private void deleteHelper(Digest id, List<DeleteResponseItem> records, boolean force, boolean prune, boolean quiet) throws IOException {
+        int mask = Conflict.HARD | (force ? 0 : Conflict.SOFT);
+        ApiException conflict = conflict(id, mask);
+        if (conflict != null) {
+            if (quiet && !isDangling(id)) return;
+            throw conflict;
+        }
+        Image img = store.images().get(id);
+        Digest parent = img.parent();
+        for (ImageReference r : store.references().referencesTo(id)) {
+            removeRef(r, id);
+            records.add(DeleteResponseItem.untagged(r.familiarString()));
+        }
+        Set<Digest> stillUsed = new HashSet<>();
+        for (Image other : store.images().all()) if (!other.id().equals(id)) stillUsed.addAll(other.chainIds());
+        store.images().delete(id);
+        events.image("delete", id.toString(), id.toString());
+        records.add(DeleteResponseItem.deleted(id.toString()));
+        List<Digest> chain = img.chainIds();
+        for (int i = chain.size() - 1; i >= 0; i--) {
+            Digest c = chain.get(i);
+            if (stillUsed.contains(c)) break;
+            records.add(DeleteResponseItem.deleted(c.toString()));
+        }
+        store.layers().retainOnly(allUsedChains());
+        if (!prune || parent == null || store.images().get(parent) == null) return;
+        deleteHelper(parent, records, false, true, true);
+    }
+
+    private Set<Digest> allUsedChains() {
+        Set<Digest> used = new HashSet<>();
+        for (Image i : store.images().all()) used.addAll(i.chainIds());
+        return used;
+    }
+
+    private boolean isDangling(Digest id) {
+        return store.references().referencesTo(id).isEmpty() && store.images().children(id).isEmpty();
+    }
+
+    private void removeRef(ImageReference ref, Digest id) throws IOException {
+        if (store.references().remove(ref)) events.image("untag", id.toString(), ref.familiarString());
+    }
+
+    /** dockerd's isSingleReference: at most one tag, and all references within one repository. */
+    static boolean isSingleReference(List<ImageReference> refs) {
+        if (refs.size() <= 1) return refs.size() == 1;
+        ImageReference single = null;
+        Set<String> canonical = new HashSet<>();
+        for (ImageReference r : refs) {
+            if (r.hasDigest()) canonical.add(r.name());
+            else if (single == null) single = r;
+            else return false;
+        }
+        if (single == null) single = refs.get(0);
+        return canonical.size() == 1 && canonical.contains(single.name());
+    }
+
+    private void checkConflict(Digest id, int mask) {
+        ApiException c = conflict(id, mask);
+        if (c != null) throw c;
+    }
+
+    private ApiException conflict(Digest id, int mask) {
+        if ((mask & Conflict.DEPENDENT_CHILD) != 0 && !store.images().children(id).isEmpty()) {
+            return new ApiException(HttpStatus.CONFLICT, "conflict: unable to delete " + id.shortHex()
+                    + " (cannot be forced) - image has dependent child images");
+        }
+        if ((mask & Conflict.ACTIVE_REFERENCE) != 0 && !store.references().referencesTo(id).isEmpty()) {
+            return new ApiException(HttpStatus.CONFLICT, "conflict: unable to delete " + id.shortHex()
+                    + " (must be forced) - image is referenced in multiple repositories");
+        }
+        return null;
+    }
+
+    /** dockerd's conflict classes; imaged has no containers, so only these two can arise. */
+    static final class Conflict {
+        static final int DEPENDENT_CHILD = 1;
+        static final int ACTIVE_REFERENCE = 4;
+        static final int HARD = DEPENDENT_CHILD;
+        static final int SOFT = ACTIVE_REFERENCE;
+
+        private Conflict() {
+        }
+    }
+
+    /** Result of a prune: what went, and how many layer bytes were freed. */
+    public record PruneReport(List<DeleteResponseItem> deleted, long spaceReclaimed) {
+    }
+
+    /** {@code POST /images/prune} after dockerd's ImagesPrune. */
+    public PruneReport prune(boolean danglingOnly, Instant until, java.util.function.Predicate<Image> labelsMatch) {
+        store.lock().writeLock().lock();
+        try {
+            Map<Digest, Layer> allLayers = new HashMap<>();
+            for (Layer l : store.layers().all()) allLayers.put(l.chainId(), l);
+            List<Image> candidates = danglingOnly ? store.images().heads() : List.copyOf(store.images().all());
+            List<Image> top = new ArrayList<>();
+            for (Image img : candidates) {
+                if (store.references().referencesTo(img.id()).isEmpty() && !store.images().children(img.id()).isEmpty()) continue;
+                if (until != null && (img.config().created() == null || img.config().created().isAfter(until))) continue;
+                if (!labelsMatch.test(img)) continue;
+                top.add(img);
+            }
+            List<DeleteResponseItem> deleted = new ArrayList<>();
+            for (Image img : top) {
+                if (store.images().get(img.id()) == null) continue;
+                List<ImageReference> refs = store.references().referencesTo(img.id());
+                if (!refs.isEmpty()) {
+                    boolean shouldDelete = !danglingOnly || refs.stream().allMatch(ImageReference::hasDigest);
+                    if (!shouldDelete) continue;
+                    for (ImageReference r : refs) {
+                        try {
+                            deleted.addAll(deleteLocked(r.toString(), false, true));
+                        } catch (ApiException e) {
+                            if (e.status() != HttpStatus.CONFLICT && e.status() != HttpStatus.NOT_FOUND) throw e;
+                        }
+                    }
+                } else {
+                    try {
+                        deleted.addAll(deleteLocked(img.id().hex(), false, true));
+                    } catch (ApiException e) {
+                        if (e.status() != HttpStatus.CONFLICT && e.status() != HttpStatus.NOT_FOUND) throw e;
+                    }
+                }
+            }
+            long reclaimed = 0;
+            for (DeleteResponseItem d : deleted) {
+                if (d.deleted() != null) {
+                    Layer l = allLayers.get(Digest.parse(d.deleted()));
+                    if (l != null) reclaimed += l.size();
+                }
+            }
+            store.collectGarbage();
+            events.image("prune", "", Map.of("reclaimed", Long.toString(reclaimed)));
+            return new PruneReport(deleted, reclaimed);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            store.lock().writeLock().unlock();
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.imaged.image;
+
+import io.imaged.api.ApiException;
+
+import java.util.Locale;
+
+/** An OS/architecture/variant triple as in {@code linux/arm64/v8}; the default is the host's. */
+public record Platform(String os, String architecture, String variant) {
+
+    public static Platform host() {
+        String arch = System.getProperty("os.arch", "amd64").toLowerCase(Locale.ROOT);
+        return switch (arch) {
+            case "x86_64", "amd64" -> new Platform("linux", "amd64", "");
+            case "aarch64", "arm64" -> new Platform("linux", "arm64", "");
+            case "arm" -> new Platform("linux", "arm", "v7");
+            case "ppc64le" -> new Platform("linux", "ppc64le", "");
+            case "s390x" -> new Platform("linux", "s390x", "");
+            case "riscv64" -> new Platform("linux", "riscv64", "");
+            default -> new Platform("linux", arch, "");
+        };
+    }
+
+    /** Parses {@code os[/arch[/variant]]} as containerd's platforms.Parse does, normalising aliases. */
+    public static Platform parse(String s) {
+        if (s == null || s.isBlank()) return host();
+        String[] parts = s.toLowerCase(Locale.ROOT).split("/");
+        if (parts.length > 3 || parts[0].isEmpty()) throw ApiException.badRequest("\"" + s + "\": unknown operating system or architecture: invalid argument");
+        if (parts.length == 1) {
+            // a lone architecture means the host OS
+            if (!parts[0].equals("linux") && !parts[0].equals("windows")) return normalise("linux", parts[0], "");
+            return new Platform(parts[0], host().architecture(), host().variant());
+        }
+        return normalise(parts[0], parts[1], parts.length == 3 ? parts[2] : "");
+    }
+
+    private static Platform normalise(String os, String arch, String variant) {
+        if (!os.matches("[a-z0-9_-]+") || !arch.matches("[a-z0-9_-]+") || !variant.matches("[a-z0-9_-]*")) {
+            throw ApiException.badRequest("\"" + os + "/" + arch + "\": unknown operating system or architecture: invalid argument");
+        }
+        switch (arch) {
+            case "x86_64", "x86-64" -> arch = "amd64";
+            case "aarch64" -> {
+                arch = "arm64";
+                if (variant.equals("8")) variant = "v8";
+            }
+            case "armhf" -> {
+                arch = "arm";
+                variant = "v7";
+            }
+            case "armel" -> {
+                arch = "arm";
+                variant = "v6";
+            }
+            case "i386" -> arch = "386";
+            default -> {
+            }
+        }
+        if (arch.equals("arm64") && variant.equals("v8")) variant = "";
+        if (arch.equals("arm") && variant.isEmpty()) variant = "v7";
+        return new Platform(os, arch, variant);
+    }
+
+    /** Whether an image of {@code other} satisfies a request for this platform (variant optional). */
+    public boolean matches(String otherOs, String otherArch, String otherVariant) {
+        if (!os.equals(otherOs == null ? "" : otherOs) || !architecture.equals(otherArch == null ? "" : otherArch)) return false;
+        String ov = otherVariant == null ? "" : otherVariant;
+        if (architecture.equals("arm64") && ov.equals("v8")) ov = "";
+        return variant.isEmpty() || variant.equals(ov);
+    }
+
+    @Override
+    public String toString() {
+        return os + "/" + architecture + (variant.isEmpty() ? "" : "/" + variant);
+    }
+}

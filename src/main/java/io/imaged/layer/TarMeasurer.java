@@ -1,0 +1,143 @@
+package io.imaged.layer;
+
+import io.imaged.store.Digest;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Reads an uncompressed layer tar once: every byte is hashed (diff ID), counted and copied to {@code sink}
+ * while the tar headers are parsed, checked (no path may climb out of the layer root) and the layer's file
+ * bytes summed. Nothing is buffered beyond a read block.
+ */
+public final class TarMeasurer {
+    private TarMeasurer() {
+    }
+
+    public static TarMeasurement measure(InputStream tar, OutputStream sink) throws IOException {
+        MessageDigest sha = Digest.newSha256();
+        TeeCountingStream tee = new TeeCountingStream(tar, sha, sink);
+        Map<String, Long> sizes = new HashMap<>();
+        long entries = 0;
+        try (TarArchiveInputStream in = new TarArchiveInputStream(new NonClosing(tee))) {
+            TarArchiveEntry e;
+            while ((e = in.getNextEntry()) != null) {
+                entries++;
+                String path = checkPath(e.getName());
+                if (e.isLink()) checkPath(e.getLinkName()); // a hard link must point inside the layer
+                long size = 0;
+                if (e.isSymbolicLink()) size = e.getLinkName().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+                else if (e.isFile() && !e.isLink()) size = e.getSize();
+                if (path.isEmpty() || e.isDirectory() || path.substring(path.lastIndexOf('/') + 1).startsWith(".wh.")) size = 0;
+                sizes.put(path, size);
+            }
+        } catch (InvalidArchiveException ex) {
+            throw ex;
+        } catch (IOException | IllegalArgumentException ex) {
+            throw new InvalidArchiveException("invalid tar archive: " + ex.getMessage(), ex);
+        }
+        if (entries == 0 && tee.count == 0) throw new InvalidArchiveException("invalid tar archive: empty input");
+        tee.drain(); // trailing padding is part of the diff ID
+        long fileBytes = 0;
+        for (long s : sizes.values()) fileBytes += s;
+        return new TarMeasurement(Digest.fromHash(sha.digest()), tee.count, fileBytes, entries);
+    }
+
+    /** Normalises a tar path; throws when it would leave the layer root. */
+    static String checkPath(String name) {
+        String p = name.replace('\\', '/');
+        while (p.startsWith("./")) p = p.substring(2);
+        while (p.startsWith("/")) p = p.substring(1);
+        StringBuilder out = new StringBuilder();
+        int depth = 0;
+        for (String part : p.split("/")) {
+            if (part.isEmpty() || part.equals(".")) continue;
+            if (part.equals("..")) {
+                if (depth == 0) throw new InvalidArchiveException("invalid tar archive: path " + name + " climbs out of the layer");
+                depth--;
+                out.setLength(Math.max(0, out.lastIndexOf("/")));
+                continue;
+            }
+            if (out.length() > 0) out.append('/');
+            out.append(part);
+            depth++;
+        }
+        return out.toString();
+    }
+
+    private static final class TeeCountingStream extends FilterInputStream {
+        private final MessageDigest sha;
+        private final OutputStream sink;
+        private long count;
+
+        TeeCountingStream(InputStream in, MessageDigest sha, OutputStream sink) {
+            super(in);
+            this.sha = sha;
+            this.sink = sink;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                sha.update((byte) b);
+                if (sink != null) sink.write(b);
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                sha.update(b, off, n);
+                if (sink != null) sink.write(b, off, n);
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            byte[] buf = new byte[(int) Math.min(n, 65536)];
+            int r = read(buf, 0, buf.length);
+            return Math.max(r, 0);
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+
+        void drain() throws IOException {
+            byte[] buf = new byte[65536];
+            while (read(buf, 0, buf.length) >= 0) {
+                // hashing and copying happen in read
+            }
+        }
+    }
+
+    private static final class NonClosing extends FilterInputStream {
+        NonClosing(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            return in.skip(n);
+        }
+
+        @Override
+        public void close() {
+            // the caller drains the stream after the tar parser is done
+        }
+    }
+}

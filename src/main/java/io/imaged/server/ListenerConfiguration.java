@@ -1,0 +1,107 @@
+package io.imaged.server;
+
+import io.imaged.config.ImagedProperties;
+import org.apache.catalina.connector.Connector;
+import org.apache.coyote.http11.AbstractHttp11Protocol;
+import org.springframework.boot.web.embedded.tomcat.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Listeners like dockerd's {@code -H}: every entry of {@code imaged.hosts} becomes a Tomcat connector,
+ * TCP or unix socket, all serving the same API.
+ */
+@Configuration
+public class ListenerConfiguration {
+
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> imagedListeners(ImagedProperties props) {
+        return factory -> {
+            List<HostSpec> hosts = props.effectiveHosts().stream().map(HostSpec::parse).toList();
+            HostSpec first = hosts.get(0);
+            configure(factory, first);
+            for (HostSpec h : hosts.subList(1, hosts.size())) {
+                Connector c = new Connector(TomcatServletWebServerFactory.DEFAULT_PROTOCOL);
+                applyTo(c, h);
+                factory.addAdditionalTomcatConnectors(c);
+            }
+            factory.addConnectorCustomizers(ListenerConfiguration::tune);
+        };
+    }
+
+    private static void configure(TomcatServletWebServerFactory factory, HostSpec h) {
+        if (h.unixPath() != null) {
+            prepareSocketPath(h.unixPath());
+            factory.setPort(0);
+            factory.addConnectorCustomizers(c -> setUnix(c, h.unixPath()));
+        } else {
+            factory.setPort(h.port());
+            try {
+                factory.setAddress(InetAddress.getByName(h.host()));
+            } catch (IOException e) {
+                throw new IllegalStateException("invalid listen address " + h.host(), e);
+            }
+        }
+    }
+
+    private static void applyTo(Connector c, HostSpec h) {
+        tune(c);
+        if (h.unixPath() != null) {
+            prepareSocketPath(h.unixPath());
+            setUnix(c, h.unixPath());
+        } else {
+            c.setPort(h.port());
+            c.setProperty("address", h.host());
+        }
+    }
+
+    private static void setUnix(Connector c, Path path) {
+        c.setProperty("unixDomainSocketPath", path.toString());
+        c.setProperty("unixDomainSocketPathPermissions", "rw-rw----");
+    }
+
+    /** Image names may arrive with %2F (docker-java encodes them); long streams must not time out. */
+    private static void tune(Connector c) {
+        c.setEncodedSolidusHandling("decode");
+        c.setProperty("relaxedPathChars", "[]|");
+        c.setProperty("relaxedQueryChars", "[]|{}^\\`\"<>");
+        c.setAsyncTimeout(0);
+        if (c.getProtocolHandler() instanceof AbstractHttp11Protocol<?> p) {
+            p.setConnectionUploadTimeout(0);
+            p.setDisableUploadTimeout(true);
+            p.setMaxSwallowSize(-1);
+            p.setKeepAliveTimeout(120_000);
+        }
+    }
+
+    /**
+     * A stale socket file (no server behind it) is replaced; a live one means another daemon is serving
+     * there, and startup fails with a clear message rather than stealing the socket.
+     */
+    static void prepareSocketPath(Path path) {
+        try {
+            Files.createDirectories(path.toAbsolutePath().getParent());
+            if (!Files.exists(path)) return;
+            try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                ch.connect(UnixDomainSocketAddress.of(path));
+                throw new IllegalStateException("another daemon is already listening on unix://" + path
+                        + "; stop it or choose another socket with imaged.hosts");
+            } catch (IOException refused) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare socket " + path, e);
+        }
+    }
+}

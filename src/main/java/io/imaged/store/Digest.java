@@ -1,0 +1,74 @@
+package io.imaged.store;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+
+/** A content digest such as {@code sha256:<64 hex>}; only sha256 is accepted, as dockerd does. */
+public record Digest(String algorithm, String hex) implements Comparable<Digest> {
+    private static final Pattern SHA256_HEX = Pattern.compile("[a-f0-9]{64}");
+
+    public Digest {
+        if (!"sha256".equals(algorithm) || hex == null || !SHA256_HEX.matcher(hex).matches()) {
+            throw new IllegalArgumentException("invalid digest: " + algorithm + ":" + hex);
+        }
+    }
+
+    @JsonCreator
+    public static Digest parse(String s) {
+        if (s == null) throw new IllegalArgumentException("invalid digest: null");
+        int i = s.indexOf(':');
+        if (i <= 0) throw new IllegalArgumentException("invalid digest: " + s);
+        return new Digest(s.substring(0, i), s.substring(i + 1));
+    }
+
+    public static boolean isValid(String s) {
+        try {
+            parse(s);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    public static Digest sha256(byte[] bytes) {
+        return fromHash(newSha256().digest(bytes));
+    }
+
+    public static Digest sha256(String text) {
+        return sha256(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static Digest fromHash(byte[] sha256) {
+        return new Digest("sha256", HexFormat.of().formatHex(sha256));
+    }
+
+    public static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The first 12 hex characters, as {@code docker images} shows an ID. */
+    public String shortHex() {
+        return hex.substring(0, 12);
+    }
+
+    @Override
+    public int compareTo(Digest o) {
+        return toString().compareTo(o.toString());
+    }
+
+    @JsonValue
+    @Override
+    public String toString() {
+        return algorithm + ":" + hex;
+    }
+}

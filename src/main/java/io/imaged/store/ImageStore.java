@@ -1,0 +1,170 @@
+package io.imaged.store;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.image.Image;
+import io.imaged.image.ImageConfig;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * Images by ID, after moby's image.Store: config bytes in a {@link StoreBackend}, parent and last-updated as
+ * metadata, all indexed in memory. An image is created only when every layer it names is stored.
+ */
+public class ImageStore {
+    private static final String PARENT = "parent";
+    private static final String LAST_UPDATED = "lastUpdated";
+    private final StoreBackend backend;
+    private final LayerStore layers;
+    private final ObjectMapper json;
+    private final NavigableMap<String, Image> byHex = new ConcurrentSkipListMap<>();
+
+    public ImageStore(StoreBackend backend, LayerStore layers, ObjectMapper json) {
+        this.backend = backend;
+        this.layers = layers;
+        this.json = json;
+    }
+
+    /** Loads every image; one whose config does not parse or whose layers are missing is deleted. */
+    public void load() throws IOException {
+        byHex.clear();
+        List<Digest> broken = new ArrayList<>();
+        backend.walk(id -> {
+            try {
+                Image img = read(id);
+                if (img == null) broken.add(id);
+                else byHex.put(id.hex(), img);
+            } catch (IOException | RuntimeException e) {
+                broken.add(id);
+            }
+        });
+        for (Digest id : broken) backend.delete(id);
+        // a parent link to an image that is gone is dropped, as moby does
+        for (Image img : List.copyOf(byHex.values())) {
+            if (img.parent() != null && !byHex.containsKey(img.parent().hex())) {
+                backend.deleteMetadata(img.id(), PARENT);
+                byHex.put(img.id().hex(), withParent(img, null));
+            }
+        }
+    }
+
+    private Image read(Digest id) throws IOException {
+        byte[] bytes = backend.get(id);
+        ImageConfig config = ImageConfig.parse(json, bytes);
+        List<Digest> chain = LayerStore.chainIds(config.diffIds());
+        long size = 0;
+        for (Digest c : chain) {
+            Layer l = layers.get(c);
+            if (l == null) return null;
+            size += l.size();
+        }
+        byte[] parent = backend.getMetadata(id, PARENT);
+        byte[] updated = backend.getMetadata(id, LAST_UPDATED);
+        Instant lastUpdated = null;
+        if (updated != null) {
+            try {
+                lastUpdated = Instant.parse(new String(updated, StandardCharsets.UTF_8).trim());
+            } catch (RuntimeException ignored) {
+                lastUpdated = null;
+            }
+        }
+        Digest parentId = null;
+        if (parent != null) {
+            try {
+                parentId = Digest.parse(new String(parent, StandardCharsets.UTF_8).trim());
+            } catch (IllegalArgumentException ignored) {
+                parentId = null;
+            }
+        }
+        return new Image(id, config, chain, parentId, size, lastUpdated);
+    }
+
+    /**
+     * Stores an image from its config bytes, exactly as given. Every layer must already be in the layer
+     * store. Metadata is written first; the config file is the commit point.
+     */
+    public Image create(byte[] configBytes, Digest parent) throws IOException {
+        ImageConfig config = ImageConfig.parse(json, configBytes);
+        Digest id = Digest.sha256(configBytes);
+        Image existing = byHex.get(id.hex());
+        if (existing != null) return existing;
+        List<Digest> chain = LayerStore.chainIds(config.diffIds());
+        long size = 0;
+        for (Digest c : chain) {
+            Layer l = layers.get(c);
+            if (l == null) throw new IOException("layer " + c + " of image " + id + " is not stored");
+            size += l.size();
+        }
+        if (parent != null) backend.setMetadata(id, PARENT, parent.toString().getBytes(StandardCharsets.UTF_8));
+        backend.set(configBytes);
+        Image img = new Image(id, config, chain, parent, size, null);
+        byHex.put(id.hex(), img);
+        return img;
+    }
+
+    public Image get(Digest id) {
+        return byHex.get(id.hex());
+    }
+
+    public byte[] configBytes(Digest id) throws IOException {
+        return backend.get(id);
+    }
+
+    public Collection<Image> all() {
+        return byHex.values();
+    }
+
+    public int count() {
+        return byHex.size();
+    }
+
+    /** Images whose hex ID starts with {@code hexPrefix}. */
+    public List<Image> searchPrefix(String hexPrefix) {
+        Map<String, Image> sub = byHex.subMap(hexPrefix, true, hexPrefix + Character.MAX_VALUE, false);
+        return List.copyOf(sub.values());
+    }
+
+    public List<Image> children(Digest id) {
+        List<Image> out = new ArrayList<>();
+        for (Image img : byHex.values()) if (id.equals(img.parent())) out.add(img);
+        return out;
+    }
+
+    /** Images that are no image's parent. */
+    public List<Image> heads() {
+        java.util.Set<Digest> parents = new java.util.HashSet<>();
+        for (Image img : byHex.values()) if (img.parent() != null) parents.add(img.parent());
+        return byHex.values().stream().filter(i -> !parents.contains(i.id())).toList();
+    }
+
+    public void setLastUpdated(Digest id, Instant when) throws IOException {
+        Image img = byHex.get(id.hex());
+        if (img == null) return;
+        backend.setMetadata(id, LAST_UPDATED, when.toString().getBytes(StandardCharsets.UTF_8));
+        byHex.put(id.hex(), new Image(img.id(), img.config(), img.chainIds(), img.parent(), img.size(), when));
+    }
+
+    public void delete(Digest id) throws IOException {
+        byHex.remove(id.hex());
+        backend.delete(id);
+        for (Image child : children(id)) {
+            backend.deleteMetadata(child.id(), PARENT);
+            byHex.put(child.id().hex(), withParent(child, null));
+        }
+    }
+
+    public StoreBackend backend() {
+        return backend;
+    }
+
+    private static Image withParent(Image img, Digest parent) {
+        return new Image(img.id(), img.config(), img.chainIds(), parent, img.size(), img.lastUpdated());
+    }
+}

@@ -1,0 +1,126 @@
+package io.imaged.store;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.config.ImagedProperties;
+import io.imaged.image.Image;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.stereotype.Component;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The on-disk store as one unit: blobs, layers, images and references under the data root, one lock
+ * for changes that span them, recovery at startup, and garbage collection.
+ */
+@Component
+public class Store implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Store.class);
+    private final Path root;
+    private final BlobStore blobs;
+    private final LayerStore layers;
+    private final ImageStore images;
+    private final ReferenceStore references;
+    private final ObjectProvider<BlobRoots> extraRoots;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Set<Lease> leases = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    public Store(ImagedProperties props, ObjectMapper json, ObjectProvider<BlobRoots> extraRoots) {
+        this.extraRoots = extraRoots;
+        try {
+            this.root = props.dataRoot().toAbsolutePath().normalize();
+            Files.createDirectories(root);
+            this.blobs = new BlobStore(root.resolve("blobs"));
+            this.layers = new LayerStore(root.resolve("layerdb"), json);
+            this.images = new ImageStore(new FsStoreBackend(root.resolve("image")), layers, json);
+            this.references = new ReferenceStore(root.resolve("references"));
+            recover();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the store under " + props.dataRoot(), e);
+        }
+    }
+
+    /** Cleans whatever a crash left half-done: temp files, half images, dangling references, orphan layers. */
+    private void recover() throws IOException {
+        long t0 = System.nanoTime();
+        blobs.cleanTemp(Set.of());
+        layers.load(blobs);
+        images.load();
+        for (var e : references.snapshot().entrySet()) {
+            if (images.get(e.getValue()) == null) {
+                references.remove(io.imaged.image.ImageReference.parse(e.getKey()));
+            }
+        }
+        collectGarbage();
+        log.info("store at {}: {} images, {} layers, {} references, loaded in {} ms", root, images.count(),
+                layers.all().size(), references.snapshot().size(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** Removes layers no image uses and blobs nothing uses; returns bytes freed. */
+    public long collectGarbage() throws IOException {
+        lock.writeLock().lock();
+        try {
+            Set<Digest> usedChains = new HashSet<>();
+            for (Image img : images.all()) usedChains.addAll(img.chainIds());
+            for (Lease l : leases) usedChains.addAll(l.layers);
+            // a leased layer keeps its parents too
+            for (Digest c : List.copyOf(usedChains)) {
+                for (Layer l = layers.get(c); l != null && l.parent() != null; l = layers.get(l.parent())) usedChains.add(l.parent());
+            }
+            layers.retainOnly(usedChains);
+            Set<Digest> keep = layers.blobDigests();
+            for (Lease l : leases) keep.addAll(l.blobs);
+            extraRoots.orderedStream().forEach(r -> keep.addAll(r.blobRoots()));
+            return blobs.retainOnly(keep);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Protects what an operation stores from garbage collection until it is closed. */
+    public Lease lease() {
+        return new Lease(leases);
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public BlobStore blobs() {
+        return blobs;
+    }
+
+    public LayerStore layers() {
+        return layers;
+    }
+
+    public ImageStore images() {
+        return images;
+    }
+
+    public ReferenceStore references() {
+        return references;
+    }
+
+    public ReentrantReadWriteLock lock() {
+        return lock;
+    }
+
+    /** Chain IDs of an image's layers that another image also uses (for SharedSize and df). */
+    public List<Layer> layersOf(Image img) {
+        return img.chainIds().stream().map(layers::get).toList();
+    }
+
+    @Override
+    public void close() throws IOException {
+        references.close();
+    }
+}
