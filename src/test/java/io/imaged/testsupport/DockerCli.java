@@ -1,0 +1,96 @@
+package io.imaged.testsupport;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** The real {@code docker} CLI pointed at a daemon, with a private config directory. */
+public final class DockerCli {
+    private final String host;
+    private final Path config;
+
+    public DockerCli(String dockerHost, Path configDir) {
+        this.host = dockerHost;
+        this.config = configDir;
+        try {
+            Files.createDirectories(configDir);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static boolean available() {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+            if (Files.isExecutable(Path.of(dir, "docker"))) return true;
+        }
+        return false;
+    }
+
+    public record Result(int exitCode, String stdout, String stderr) {
+        public Result ok() {
+            if (exitCode != 0) throw new AssertionError("docker failed (" + exitCode + "): " + stderr + stdout);
+            return this;
+        }
+
+        public List<String> lines() {
+            return stdout.isEmpty() ? List.of() : List.of(stdout.split("\n"));
+        }
+    }
+
+    public Result run(String... args) {
+        return run(null, args);
+    }
+
+    /** Runs docker with {@code stdin} (may be null) fed to it. */
+    public Result run(InputStream stdin, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add("docker");
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        Map<String, String> env = pb.environment();
+        env.put("DOCKER_HOST", host);
+        env.put("DOCKER_CONFIG", config.toString());
+        env.remove("DOCKER_CONTEXT");
+        env.remove("DOCKER_API_VERSION");
+        try {
+            Process p = pb.start();
+            CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
+            CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+            try (OutputStream in = p.getOutputStream()) {
+                if (stdin != null) stdin.transferTo(in);
+            } catch (IOException brokenPipe) {
+                // docker exited before reading all input; its exit code says why
+            }
+            if (!p.waitFor(10, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new AssertionError("docker " + args[0] + " timed out");
+            }
+            return new Result(p.exitValue(), new String(out.join(), StandardCharsets.UTF_8),
+                    new String(err.join(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] readAll(InputStream in) {
+        try (in) {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            in.transferTo(b);
+            return b.toByteArray();
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+}
