@@ -1,0 +1,103 @@
+package io.imaged.registry;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.config.ImagedProperties;
+import io.imaged.image.ImageReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The distribution client: finds a registry's endpoints, pings them ({@code GET /v2/}) and opens
+ * {@link RegistrySession}s for one repository with credentials. Pull and push share it.
+ */
+@Component
+public class RegistryClient {
+    private static final Logger log = LoggerFactory.getLogger(RegistryClient.class);
+    private final EndpointResolver endpoints;
+    private final BearerTokenFetcher tokens;
+    private final Retrying retrying;
+    private final ImagedProperties props;
+    private final ObjectMapper json;
+
+    public RegistryClient(EndpointResolver endpoints, BearerTokenFetcher tokens, Retrying retrying,
+                          ImagedProperties props, ObjectMapper json) {
+        this.endpoints = endpoints;
+        this.tokens = tokens;
+        this.retrying = retrying;
+        this.props = props;
+        this.json = json;
+    }
+
+    /** Work to do against one endpoint's session. */
+    @FunctionalInterface
+    public interface SessionCall<T> {
+        T apply(RegistrySession session) throws IOException;
+    }
+
+    public List<RegistryEndpoint> endpoints(String domain, boolean push) {
+        return endpoints.endpoints(domain, push);
+    }
+
+    /**
+     * Opens a session on {@code endpoint} for {@code repo} (the path, e.g. {@code library/busybox}) after a ping,
+     * with the scopes pull (and push) need.
+     */
+    public RegistrySession open(RegistryEndpoint endpoint, String repo, AuthConfig auth, boolean push) throws IOException {
+        RegistrySession s = new RegistrySession(endpoint, repo, auth, push, tokens, retrying, props, json);
+        s.ping();
+        endpoints.worked(endpoint);
+        return s;
+    }
+
+    /**
+     * Runs {@code call} on the first endpoint of {@code ref}'s registry that answers: an endpoint that cannot be
+     * reached is skipped, a mirror that fails is skipped (dockerd's fallback); the last error is thrown.
+     */
+    public <T> T withSession(ImageReference ref, AuthConfig auth, boolean push, SessionCall<T> call) throws IOException {
+        List<RegistryEndpoint> list = endpoints.endpoints(ref.domain(), push);
+        List<IOException> errors = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            RegistryEndpoint e = list.get(i);
+            boolean last = i == list.size() - 1;
+            RegistrySession s;
+            try {
+                s = open(e, ref.path(), auth, push);
+            } catch (IOException ex) {
+                errors.add(ex);
+                if (last) throw ex;
+                log.debug("registry endpoint {} not usable: {}", e, ex.getMessage());
+                continue;
+            }
+            try {
+                return call.apply(s);
+            } catch (IOException ex) {
+                if (!e.mirror() || last) throw ex;
+                log.info("mirror {} failed ({}), trying the next endpoint", e, ex.getMessage());
+                errors.add(ex);
+            }
+        }
+        throw errors.isEmpty() ? new IOException("no endpoint for " + ref.domain()) : errors.get(errors.size() - 1);
+    }
+
+    /** Checks credentials against a registry: the {@code POST /auth} login; returns an identity token or null. */
+    public String login(String registry, AuthConfig auth) throws IOException {
+        List<RegistryEndpoint> list = endpoints.endpoints(registry, true);
+        IOException last = null;
+        for (RegistryEndpoint e : list) {
+            RegistrySession s = new RegistrySession(e, null, auth, false, tokens, retrying, props, json);
+            try {
+                String token = s.login();
+                endpoints.worked(e);
+                return token;
+            } catch (RegistrySession.UnreachableException ex) {
+                last = ex;
+            }
+        }
+        throw last == null ? new IOException("no endpoint for " + registry) : last;
+    }
+}

@@ -1,0 +1,69 @@
+package io.imaged.registry;
+
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import io.imaged.config.ImagedProperties;
+import org.springframework.stereotype.Component;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.concurrent.Callable;
+
+/**
+ * Retries for registry calls (resilience4j): exponential backoff on 5xx, 429, timeouts and broken connections;
+ * never on 4xx answers, digest mismatches or a refused connection (nobody listening will not start to).
+ */
+@Component
+public class Retrying {
+    private final RetryConfig config;
+
+    public Retrying(ImagedProperties props) {
+        int attempts = Math.max(1, props.registry().maxAttempts());
+        long backoff = Math.max(1, props.registry().retryBackoff().toMillis());
+        this.config = RetryConfig.custom()
+                .maxAttempts(attempts)
+                .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(backoff, 2.0, 0.2, backoff * 16))
+                .retryOnException(Retrying::retryable)
+                .failAfterMaxAttempts(false)
+                .build();
+    }
+
+    public static boolean retryable(Throwable t) {
+        if (t instanceof RegistryException r) return r.retryable();
+        if (t instanceof NotRetryable) return false;
+        if (t instanceof RegistrySession.TransportException te) return te.retryable();
+        if (t instanceof ConnectException) return false;
+        if (t instanceof UnresolvedAddressException) return false;
+        if (t instanceof InterruptedIOException && !(t instanceof HttpTimeoutException) && !(t instanceof java.net.SocketTimeoutException)) return false;
+        if (t instanceof javax.net.ssl.SSLHandshakeException) return false;
+        return t instanceof IOException;
+    }
+
+    /** Runs {@code call}, retrying per the policy; the last failure is thrown as it was. */
+    public <T> T call(String name, Callable<T> call) throws IOException {
+        Retry retry = Retry.of(name, config);
+        try {
+            return Retry.decorateCheckedSupplier(retry, call::call).get();
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            if (t instanceof Error err) throw err;
+            throw new IOException(t.getMessage(), t);
+        }
+    }
+
+    /** An IOException that must not be retried (e.g. content that does not match its digest). */
+    public static class NotRetryable extends IOException {
+        public NotRetryable(String message) {
+            super(message);
+        }
+
+        public NotRetryable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}
