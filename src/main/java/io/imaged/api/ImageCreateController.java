@@ -19,9 +19,11 @@ import java.util.List;
 @Tag(name = "Image")
 public class ImageCreateController {
     private final ImportService importer;
+    private final PullHandler puller;
 
-    public ImageCreateController(ImportService importer) {
+    public ImageCreateController(ImportService importer, PullHandler puller) {
         this.importer = importer;
+        this.puller = puller;
     }
 
     @Operation(summary = "Create an image by importing it or pulling it")
@@ -33,7 +35,8 @@ public class ImageCreateController {
                                          @RequestParam(required = false) String message,
                                          @RequestParam(required = false) List<String> changes,
                                          @RequestParam(required = false) String platform,
-                                         HttpServletRequest request) throws IOException {
+                                         HttpServletRequest request,
+                                         jakarta.servlet.http.HttpServletResponse response) throws IOException {
         if (fromSrc != null && !fromSrc.isEmpty()) {
             ImportService.Request req = importer.prepare(repo, tag, fromSrc, message, changes == null ? List.of() : changes, platform);
             if (!fromSrc.equals("-")) throw ApiException.badRequest("importing from a URL is not supported yet");
@@ -42,7 +45,8 @@ public class ImageCreateController {
                     .body("{\"status\":\"" + img.id() + "\"}\r\n");
         }
         if (fromImage != null && !fromImage.isEmpty()) {
-            throw ApiException.badRequest("pulling is not supported yet");
+            puller.pull(fromImage, tag, platform, request, response);
+            return null; // the progress stream has been written
         }
         throw ApiException.badRequest("fromImage or fromSrc is required");
     }

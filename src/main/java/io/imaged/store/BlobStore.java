@@ -70,6 +70,20 @@ public class BlobStore {
         return d;
     }
 
+    /**
+     * Moves a file whose content the caller has already verified to be {@code digest} into the store (same file
+     * system; used for resumable downloads kept outside {@code tmp}). The file is synced first.
+     */
+    public void adopt(Path verified, Digest digest) throws IOException {
+        Path target = path(digest);
+        if (Files.exists(target)) {
+            Files.deleteIfExists(verified);
+            return;
+        }
+        AtomicFiles.fsync(verified);
+        AtomicFiles.moveIntoPlace(verified, target);
+    }
+
     public void delete(Digest d) throws IOException {
         Files.deleteIfExists(path(d));
     }

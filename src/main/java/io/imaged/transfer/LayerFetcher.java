@@ -1,0 +1,393 @@
+package io.imaged.transfer;
+
+import io.imaged.config.ImagedProperties;
+import io.imaged.layer.Decompression;
+import io.imaged.layer.TarMeasurement;
+import io.imaged.layer.TarMeasurer;
+import io.imaged.registry.RegistryException;
+import io.imaged.registry.RegistrySession;
+import io.imaged.registry.Retrying;
+import io.imaged.store.Digest;
+import io.imaged.store.Lease;
+import io.imaged.store.Store;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.io.SequenceInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Downloads one layer blob in a single streaming pass: the bytes from the network are appended to a resumable
+ * partial file and, at the same time, hashed (blob digest), counted, decompressed and run through
+ * {@link TarMeasurer} (diff ID, tar size, file bytes). A broken or stalled connection is resumed with a Range
+ * request from the byte where it stopped (the bytes already on disk are re-read to rebuild the hash and
+ * decompressor state). Only a blob whose digest and size verify enters the blob store, kept exactly as it came.
+ * Two pulls of the same blob at once share one download.
+ */
+@Component
+public class LayerFetcher {
+    private static final Logger log = LoggerFactory.getLogger(LayerFetcher.class);
+    private static final long PROGRESS_INTERVAL_NANOS = 100_000_000L;
+    private final Store store;
+    private final PartialDownloads partials;
+    private final ImagedProperties props;
+    private final ConcurrentHashMap<Digest, CompletableFuture<Fetched>> inflight = new ConcurrentHashMap<>();
+
+    public LayerFetcher(Store store, PartialDownloads partials, ImagedProperties props) {
+        this.store = store;
+        this.partials = partials;
+        this.props = props;
+    }
+
+    /**
+     * A fetched, verified layer blob and what its tar holds.
+     *
+     * @param blob        digest of the blob as stored (compressed, as it came)
+     * @param mediaType   the blob's media type from the manifest
+     * @param size        bytes of the blob
+     * @param measurement diff ID, tar size and file bytes of the uncompressed tar
+     */
+    public record Fetched(Digest blob, String mediaType, long size, TarMeasurement measurement) {
+    }
+
+    /** Progress callbacks of one download; they may throw when the client has gone (that cancels the download). */
+    public interface Listener {
+        void downloading(long current, long total) throws IOException;
+
+        void verifying() throws IOException;
+    }
+
+    /** Fetches a blob (or joins a fetch of it already running) and measures its tar. */
+    public Fetched fetch(RegistrySession session, Digest digest, String mediaType, long size, Listener listener,
+                         Lease lease) throws IOException {
+        while (true) {
+            CompletableFuture<Fetched> mine = new CompletableFuture<>();
+            CompletableFuture<Fetched> running = inflight.putIfAbsent(digest, mine);
+            if (running == null) {
+                try {
+                    Fetched f = fetchAlone(session, digest, mediaType, size, listener, lease);
+                    mine.complete(f);
+                    return f;
+                } catch (IOException | RuntimeException | Error e) {
+                    mine.completeExceptionally(e);
+                    throw e;
+                } finally {
+                    inflight.remove(digest, mine);
+                }
+            }
+            try {
+                Fetched f = running.get();
+                lease.blob(f.blob());
+                if (store.blobs().exists(f.blob())) return f;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for " + digest);
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                // the other pull's client left: carry on ourselves, from where it stopped
+                if (!(c instanceof ProgressOutput.ClientGoneException) && !(c instanceof CancellationException)) {
+                    if (c instanceof IOException io) throw io;
+                    throw new IOException(c.getMessage(), c);
+                }
+            }
+        }
+    }
+
+    private Fetched fetchAlone(RegistrySession session, Digest digest, String mediaType, long size, Listener listener,
+                               Lease lease) throws IOException {
+        lease.blob(digest);
+        if (store.blobs().exists(digest)) {
+            // verified earlier (a previous, interrupted pull, or another image): measure locally, no network
+            try (InputStream in = store.blobs().open(digest)) {
+                TarMeasurement m = TarMeasurer.measure(Decompression.detect(in), null);
+                return new Fetched(digest, mediaType, store.blobs().size(digest), m);
+            }
+        }
+        Path part = partials.part(digest);
+        partials.touch(part);
+        int failures = 0;
+        long backoff = Math.max(1, props.registry().retryBackoff().toMillis());
+        while (true) {
+            long have = Files.exists(part) ? Files.size(part) : 0;
+            if (size >= 0 && have > size) {
+                Files.deleteIfExists(part);
+                have = 0;
+            }
+            Attempt attempt = new Attempt(session, digest, size, part, have, listener);
+            try {
+                Fetched f = attempt.run(mediaType);
+                store.blobs().adopt(part, digest);
+                partials.markVerified(digest);
+                return f;
+            } catch (ProgressOutput.ClientGoneException gone) {
+                throw gone;
+            } catch (IOException e) {
+                if (!Retrying.retryable(e)) throw e;
+                if (attempt.received > 0) failures = 0;
+                failures++;
+                if (failures >= Math.max(1, props.registry().maxAttempts())) {
+                    throw new IOException("downloading " + digest + " from " + session.endpoint().name() + " failed after "
+                            + failures + " attempts: " + e.getMessage(), e);
+                }
+                long sleep = Math.min(backoff << Math.min(failures - 1, 6), backoff * 32);
+                log.info("download of {} from {} broke after {} bytes ({}); resuming in {} ms", digest,
+                        session.endpoint().name(), have + attempt.received, e.getMessage(), sleep);
+                try {
+                    Thread.sleep(sleep);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted");
+                }
+            }
+        }
+    }
+
+    /** One HTTP request's worth of a download, continuing the partial file. */
+    private final class Attempt {
+        private final RegistrySession session;
+        private final Digest digest;
+        private final long size;
+        private final Path part;
+        private final long have;
+        private final Listener listener;
+        long received;
+        IOException networkFailure;
+
+        Attempt(RegistrySession session, Digest digest, long size, Path part, long have, Listener listener) {
+            this.session = session;
+            this.digest = digest;
+            this.size = size;
+            this.part = part;
+            this.have = have;
+            this.listener = listener;
+        }
+
+        Fetched run(String mediaType) throws IOException {
+            long start = have;
+            RegistrySession.BlobStream net = null;
+            try {
+                if (size < 0 || have < size) {
+                    net = session.openBlob(digest, have);
+                    if (net.offset() == 0 && have > 0) {
+                        // the registry ignored the Range request: start over
+                        Files.deleteIfExists(part);
+                        start = 0;
+                    }
+                    long expectedBody = size < 0 ? -1 : size - start;
+                    if (size >= 0 && net.total() >= 0 && net.total() != size) {
+                        throw new Retrying.NotRetryable("blob " + digest + " from " + session.endpoint().name() + " has "
+                                + net.total() + " bytes, the manifest says " + size);
+                    }
+                    if (expectedBody >= 0 && net.length() >= 0 && net.length() != expectedBody) {
+                        throw new Retrying.NotRetryable("blob " + digest + " from " + session.endpoint().name()
+                                + " is sent with " + net.length() + " bytes from offset " + start + ", the manifest says "
+                                + size + " in all");
+                    }
+                }
+                return measure(net, start, mediaType);
+            } catch (RegistryException e) {
+                if (e.status() == 416) Files.deleteIfExists(part);
+                throw e;
+            } finally {
+                if (net != null) {
+                    try {
+                        net.close();
+                    } catch (IOException ignored) {
+                        // done with it
+                    }
+                }
+            }
+        }
+
+        private Fetched measure(RegistrySession.BlobStream net, long start, String mediaType) throws IOException {
+            MessageDigest sha = Digest.newSha256();
+            try (OutputStream append = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+                 InputStream local = start > 0 ? new Limited(Files.newInputStream(part), start) : InputStream.nullInputStream()) {
+                InputStream network = net == null ? InputStream.nullInputStream() : new NetworkTee(net.body(), append, start);
+                HashingCounter all = new HashingCounter(new SequenceInputStream(local, network), sha);
+                TarMeasurement m;
+                try {
+                    m = TarMeasurer.measure(Decompression.detect(all), null);
+                    all.drain();
+                } catch (ProgressOutput.ClientGoneException gone) {
+                    append.flush();
+                    throw gone;
+                } catch (IOException | RuntimeException bad) {
+                    append.flush();
+                    if (networkFailure != null) throw networkFailure;
+                    // bad content: read the rest so that a lying registry is reported as a digest mismatch
+                    try {
+                        all.drain();
+                    } catch (IOException e2) {
+                        if (networkFailure != null) throw networkFailure;
+                        throw e2;
+                    }
+                    Files.deleteIfExists(part);
+                    Digest actual = Digest.fromHash(sha.digest());
+                    if (!actual.equals(digest)) throw mismatch();
+                    throw new Retrying.NotRetryable("failed to register layer: " + bad.getMessage(), bad);
+                }
+                append.flush();
+                if (size >= 0 && all.count < size) {
+                    throw new IOException("unexpected EOF: got " + all.count + " of " + size + " bytes of " + digest
+                            + " from " + session.endpoint().name());
+                }
+                listener.verifying();
+                Digest actual = Digest.fromHash(sha.digest());
+                if (!actual.equals(digest) || (size >= 0 && all.count != size)) {
+                    Files.deleteIfExists(part);
+                    throw mismatch();
+                }
+                return new Fetched(digest, mediaType, all.count, m);
+            }
+        }
+
+        private Retrying.NotRetryable mismatch() {
+            return new Retrying.NotRetryable("filesystem layer verification failed for digest " + digest);
+        }
+
+        /** Network bytes: appended to the partial file as they arrive, counted, reported, capped at the size. */
+        private final class NetworkTee extends FilterInputStream {
+            private final OutputStream append;
+            private final long start;
+            private long lastReport;
+
+            NetworkTee(InputStream in, OutputStream append, long start) {
+                super(in);
+                this.append = append;
+                this.start = start;
+            }
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                int n = read(one, 0, 1);
+                return n < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n;
+                try {
+                    n = in.read(b, off, len);
+                } catch (IOException e) {
+                    networkFailure = e instanceof RegistrySession.TransportException ? e
+                            : new RegistrySession.TransportException("reading " + digest + " from " + session.endpoint().name()
+                            + ": " + e.getMessage(), e, true);
+                    throw networkFailure;
+                }
+                if (n > 0) {
+                    if (size >= 0 && start + received + n > size) {
+                        throw new Retrying.NotRetryable("blob " + digest + " from " + session.endpoint().name()
+                                + " is larger than the " + size + " bytes the manifest says");
+                    }
+                    append.write(b, off, n);
+                    received += n;
+                    long now = System.nanoTime();
+                    if (now - lastReport >= PROGRESS_INTERVAL_NANOS || start + received == size) {
+                        lastReport = now;
+                        append.flush();
+                        listener.downloading(start + received, size);
+                    }
+                }
+                return n;
+            }
+
+            @Override
+            public long skip(long n) throws IOException {
+                byte[] buf = new byte[(int) Math.min(n, 65536)];
+                int r = read(buf, 0, buf.length);
+                return Math.max(r, 0);
+            }
+        }
+    }
+
+    /** Hashes and counts everything read through it. */
+    private static final class HashingCounter extends FilterInputStream {
+        private final MessageDigest sha;
+        long count;
+
+        HashingCounter(InputStream in, MessageDigest sha) {
+            super(in);
+            this.sha = sha;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                sha.update((byte) b);
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                sha.update(b, off, n);
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            byte[] buf = new byte[(int) Math.min(n, 65536)];
+            int r = read(buf, 0, buf.length);
+            return Math.max(r, 0);
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+
+        void drain() throws IOException {
+            byte[] buf = new byte[65536];
+            while (read(buf, 0, buf.length) >= 0) {
+                // hashing happens in read
+            }
+        }
+    }
+
+    /** The first {@code limit} bytes of a stream (the partial file grows while the network part is read). */
+    private static final class Limited extends FilterInputStream {
+        private long left;
+
+        Limited(InputStream in, long limit) {
+            super(in);
+            this.left = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) return -1;
+            int b = in.read();
+            if (b >= 0) left--;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) return -1;
+            int n = in.read(b, off, (int) Math.min(len, left));
+            if (n > 0) left -= n;
+            return n;
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package io.imaged.transfer;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * Docker's JSON-lines progress stream ({@code jsonmessage}): one object per line, fields in Go's order
+ * (status, progressDetail, progress, id, errorDetail, error, aux), each line flushed so the CLI draws as it
+ * happens. Thread-safe. A failed write means the client went away: the output is then {@link #gone()}.
+ */
+public class ProgressOutput {
+    private static final byte[] NEWLINE = {'\r', '\n'};
+    private final OutputStream out;
+    private final ObjectMapper json;
+    private volatile boolean gone;
+
+    public ProgressOutput(OutputStream out, ObjectMapper json) {
+        this.out = out;
+        this.json = json;
+    }
+
+    /** A plain status line, with an id when given ({@code {"status":"Pulling from test/small","id":"1"}}). */
+    public void status(String id, String status) throws IOException {
+        ObjectNode n = json.createObjectNode();
+        n.put("status", status);
+        if (id != null) n.put("id", id);
+        write(n);
+    }
+
+    /** A layer status with empty progress ({@code {"status":"Pull complete","progressDetail":{},"id":"…"}}). */
+    public void layer(String id, String status) throws IOException {
+        ObjectNode n = json.createObjectNode();
+        n.put("status", status);
+        n.putObject("progressDetail");
+        n.put("id", id);
+        write(n);
+    }
+
+    /** A progress bar line ({@code Downloading}, {@code Extracting}). */
+    public void progress(String id, String status, long current, long total) throws IOException {
+        ObjectNode n = json.createObjectNode();
+        n.put("status", status);
+        ObjectNode d = n.putObject("progressDetail");
+        d.put("current", current);
+        if (total > 0) d.put("total", total);
+        n.put("progress", ProgressBar.render(current, total));
+        n.put("id", id);
+        write(n);
+    }
+
+    public void error(String message) throws IOException {
+        ObjectNode n = json.createObjectNode();
+        n.putObject("errorDetail").put("message", message);
+        n.put("error", message);
+        write(n);
+    }
+
+    public void aux(ObjectNode aux) throws IOException {
+        ObjectNode n = json.createObjectNode();
+        n.putObject("progressDetail");
+        n.set("aux", aux);
+        write(n);
+    }
+
+    public synchronized void write(ObjectNode n) throws IOException {
+        if (gone) throw new ClientGoneException();
+        try {
+            out.write(json.writeValueAsBytes(n));
+            out.write(NEWLINE);
+            out.flush();
+        } catch (IOException e) {
+            gone = true;
+            throw new ClientGoneException();
+        }
+    }
+
+    public boolean gone() {
+        return gone;
+    }
+
+    /** The client closed the connection; the operation is cancelled. */
+    public static class ClientGoneException extends IOException {
+        public ClientGoneException() {
+            super("the client went away");
+        }
+    }
+}

@@ -1,0 +1,407 @@
+package io.imaged.transfer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.api.ApiException;
+import io.imaged.config.ImagedProperties;
+import io.imaged.events.EventBus;
+import io.imaged.image.Image;
+import io.imaged.image.ImageConfig;
+import io.imaged.image.ImageReference;
+import io.imaged.image.Platform;
+import io.imaged.registry.AuthConfig;
+import io.imaged.registry.MediaTypes;
+import io.imaged.registry.RegistryClient;
+import io.imaged.registry.RegistryException;
+import io.imaged.registry.RegistrySession;
+import io.imaged.registry.Retrying;
+import io.imaged.store.Digest;
+import io.imaged.store.LayerBlob;
+import io.imaged.store.LayerStore;
+import io.imaged.store.Lease;
+import io.imaged.store.Store;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * {@code POST /images/create?fromImage=}: pull = copy(registry → local store), with dockerd's progress messages.
+ * <p>{@link #prepare} does everything that may still fail with a plain HTTP error (reference, registry reachable,
+ * manifest or tag list found); {@link #pull} then streams progress and reports later failures as errorDetail.
+ * Manifest/index → platform → config (verified) → layers fetched in parallel, each verified and measured in one
+ * pass ({@link LayerFetcher}) → diff IDs checked against the config → layers registered in order → the image and
+ * its references appear together under the store's write lock. Until then nothing is visible.
+ */
+@Service
+public class PullService {
+    private static final Logger log = LoggerFactory.getLogger(PullService.class);
+    static final int MAX_CONFIG_BYTES = 8 << 20;
+    private final RegistryClient client;
+    private final LayerFetcher fetcher;
+    private final PartialDownloads partials;
+    private final DistributionMetadata distribution;
+    private final Store store;
+    private final EventBus events;
+    private final ImagedProperties props;
+    private final ObjectMapper json;
+    private final ExecutorService downloads = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "layer-download");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public PullService(RegistryClient client, LayerFetcher fetcher, PartialDownloads partials,
+                       DistributionMetadata distribution, Store store, EventBus events, ImagedProperties props,
+                       ObjectMapper json) {
+        this.client = client;
+        this.fetcher = fetcher;
+        this.partials = partials;
+        this.distribution = distribution;
+        this.store = store;
+        this.events = events;
+        this.props = props;
+        this.json = json;
+    }
+
+    /**
+     * A pull ready to stream.
+     *
+     * @param ref      what to pull (tag or digest; neither = every tag)
+     * @param platform the platform to choose from an index
+     * @param session  the registry session that answered
+     * @param manifest the manifest/index of a single-reference pull, already fetched
+     * @param tags     every tag, for an all-tags pull
+     */
+    public record Prepared(ImageReference ref, Platform platform, RegistrySession session,
+                           RegistrySession.Manifest manifest, List<String> tags) {
+        public boolean allTags() {
+            return tags != null;
+        }
+    }
+
+    /** Resolves the request up to the first manifest; every failure here is an HTTP error, as with dockerd. */
+    public Prepared prepare(String fromImage, String tag, String platform, AuthConfig auth) {
+        ImageReference parsed = ImageReference.parse(fromImage);
+        ImageReference ref = parsed;
+        if (tag != null && !tag.isEmpty()) {
+            if (Digest.isValid(tag)) ref = parsed.repository().withDigest(tag);
+            else if (ImageReference.isValidTag(tag)) ref = parsed.repository().withTag(tag);
+            else throw ApiException.badRequest("invalid tag format");
+        } else if (parsed.hasTag() && parsed.hasDigest()) {
+            ref = parsed.repository().withDigest(parsed.digest());
+        }
+        Platform p = platform == null || platform.isBlank() ? Platform.host() : Platform.parse(platform);
+        ImageReference target = ref;
+        try {
+            return client.withSession(ref, auth, false, s -> {
+                if (!target.hasTag() && !target.hasDigest()) {
+                    return new Prepared(target, p, s, null, s.tags());
+                }
+                return new Prepared(target, p, s, s.getManifest(reference(target)), null);
+            });
+        } catch (IOException e) {
+            throw toApiException(target, e);
+        }
+    }
+
+    private static String reference(ImageReference ref) {
+        return ref.hasDigest() ? ref.digest() : ref.tag();
+    }
+
+    /** dockerd's wording and status for registry errors (distribution/errors.go translatePullError). */
+    static ApiException toApiException(ImageReference ref, IOException e) {
+        if (e instanceof RegistryException r) {
+            if (r.hasCode("MANIFEST_UNKNOWN") || (r.status() == 404 && r.codes().isEmpty())) {
+                return new ApiException(HttpStatus.NOT_FOUND, "manifest for " + ref.familiarString() + " not found: " + r.getMessage());
+            }
+            if (r.hasCode("NAME_UNKNOWN")) {
+                return new ApiException(HttpStatus.NOT_FOUND, "repository " + ref.familiarName() + " not found: " + r.getMessage());
+            }
+            if (r.hasCode("DENIED") || r.status() == 403) {
+                return new ApiException(HttpStatus.NOT_FOUND, "pull access denied for " + ref.familiarName()
+                        + ", repository does not exist or may require 'docker login': " + r.getMessage());
+            }
+        }
+        return new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, e.getMessage(), e);
+    }
+
+    /** Streams the pull; a failure is written as the last message (errorDetail). */
+    public void pull(Prepared p, ProgressOutput out) {
+        try {
+            if (p.allTags()) pullAllTags(p, out);
+            else pullOne(p, out);
+        } catch (ProgressOutput.ClientGoneException gone) {
+            log.info("pull of {} cancelled: the client went away (verified layers and partial downloads are kept)", p.ref());
+        } catch (IOException | RuntimeException e) {
+            String msg = e instanceof ApiException || e instanceof IOException ? e.getMessage() : String.valueOf(e);
+            log.info("pull of {} failed: {}", p.ref(), msg);
+            if (!(e instanceof IOException) && !(e instanceof ApiException)) log.warn("pull failure", e);
+            try {
+                out.error(msg);
+            } catch (IOException ignored) {
+                // the client is gone too
+            }
+        }
+    }
+
+    private void pullOne(Prepared p, ProgressOutput out) throws IOException {
+        ImageReference ref = p.ref();
+        out.status(ref.hasDigest() ? ref.familiarString() : ref.tag(), "Pulling from " + ref.path());
+        Result r = pullManifest(p.session(), ref, p.manifest(), p.platform(), out);
+        out.status(null, "Digest: " + r.digest());
+        out.status(null, "Status: " + (r.changed() ? "Downloaded newer image for " : "Image is up to date for ")
+                + ref.familiarString());
+        pullEvent(ref, r.image());
+    }
+
+    private void pullAllTags(Prepared p, ProgressOutput out) throws IOException {
+        ImageReference repo = p.ref();
+        boolean changed = false;
+        if (p.tags().isEmpty()) throw new IOException("no tags found for " + repo.familiarName());
+        for (String tag : p.tags()) {
+            ImageReference ref = repo.withTag(tag);
+            out.status(tag, "Pulling from " + ref.path());
+            RegistrySession.Manifest m;
+            try {
+                m = p.session().getManifest(tag);
+            } catch (IOException e) {
+                throw toApiException(ref, e);
+            }
+            Result r = pullManifest(p.session(), ref, m, p.platform(), out);
+            out.status(null, "Digest: " + r.digest());
+            changed |= r.changed();
+        }
+        out.status(null, "Status: " + (changed ? "Downloaded newer image for " : "Image is up to date for ")
+                + repo.familiarName());
+        Digest latest = store.references().get(repo.withTag(ImageReference.DEFAULT_TAG));
+        pullEvent(repo, latest == null ? null : store.images().get(latest));
+    }
+
+    private void pullEvent(ImageReference ref, Image img) {
+        Map<String, String> attrs = new LinkedHashMap<>();
+        attrs.put("name", ref.familiarName());
+        if (img != null) attrs.putAll(img.config().labels());
+        events.image("pull", ref.familiarString(), attrs);
+    }
+
+    /** The outcome of pulling one reference. */
+    private record Result(Digest digest, Image image, boolean changed) {
+    }
+
+    /** One layer of the chosen manifest. */
+    private record LayerDescriptor(Digest digest, String mediaType, long size) {
+        String shortId() {
+            return digest.shortHex();
+        }
+    }
+
+    private Result pullManifest(RegistrySession session, ImageReference ref, RegistrySession.Manifest top,
+                                Platform platform, ProgressOutput out) throws IOException {
+        if (MediaTypes.isSchema1(top.mediaType())) {
+            throw new Retrying.NotRetryable("Docker Image Format v1 and Docker Image manifest version 2, schema 1 support "
+                    + "has been removed. Suggest the author of " + ref.familiarString() + " to upgrade the image to the "
+                    + "OCI Format or Docker Image manifest v2, schema 2. More information at "
+                    + "https://docs.docker.com/go/deprecated-image-specs/");
+        }
+        RegistrySession.Manifest manifest = top;
+        if (MediaTypes.isIndex(top.mediaType())) {
+            JsonNode chosen = PlatformMatcher.choose(json.readTree(top.bytes()).path("manifests"), platform);
+            if (chosen == null) {
+                throw new IOException("no matching manifest for " + platform + " in the manifest list entries");
+            }
+            Digest d = Digest.parse(chosen.path("digest").asText());
+            manifest = session.getManifest(d.toString());
+            long declared = chosen.path("size").asLong(-1);
+            if (declared >= 0 && declared != manifest.bytes().length) {
+                throw new IOException("manifest " + d + " has " + manifest.bytes().length + " bytes, the index says " + declared);
+            }
+        }
+        if (!MediaTypes.isManifest(manifest.mediaType())) {
+            throw new IOException("unsupported manifest media type " + manifest.mediaType() + " for " + ref.familiarString());
+        }
+        JsonNode m = json.readTree(manifest.bytes());
+        Digest configDigest = Digest.parse(m.path("config").path("digest").asText());
+        long configSize = m.path("config").path("size").asLong(-1);
+        List<LayerDescriptor> layers = new ArrayList<>();
+        for (JsonNode l : m.path("layers")) {
+            String mt = l.path("mediaType").asText("");
+            if (!isLayerType(mt)) throw new IOException("unsupported layer media type " + mt + " in " + ref.familiarString());
+            long size = l.path("size").asLong(-1);
+            if (size < 0) throw new IOException("layer " + l.path("digest").asText() + " has no size in the manifest");
+            layers.add(new LayerDescriptor(Digest.parse(l.path("digest").asText()), mt, size));
+        }
+
+        try (Lease lease = store.lease()) {
+            // manifests first, so that they are in the blob store (and protected) before the image appears
+            lease.blob(top.digest()).blob(manifest.digest());
+            store.blobs().put(top.bytes());
+            store.blobs().put(manifest.bytes());
+
+            Image existing = store.images().get(configDigest);
+            byte[] configBytes;
+            boolean downloaded = false;
+            if (existing != null) {
+                configBytes = null;
+            } else {
+                configBytes = session.getBlobBytes(configDigest, configSize, MAX_CONFIG_BYTES);
+                ImageConfig config = ImageConfig.parse(json, configBytes);
+                List<Digest> diffIds = config.diffIds();
+                if (diffIds.size() != layers.size()) {
+                    throw new IOException("layers from manifest don't match image configuration: the manifest of "
+                            + ref.familiarString() + " lists " + layers.size() + " layers, its config " + diffIds.size());
+                }
+                downloaded = fetchLayers(session, layers, diffIds, lease, out);
+            }
+
+            store.lock().writeLock().lock();
+            try {
+                Image img = existing != null ? existing : store.images().create(configBytes, null);
+                if (existing == null) downloaded = true;
+                Digest repoDigest = top.digest();
+                boolean changed = store.references().put(ref.repository().withDigest(repoDigest.toString()), img.id()) == null
+                        && ref.hasDigest();
+                if (ref.hasTag()) {
+                    Digest before = store.references().put(ref, img.id());
+                    changed = !img.id().equals(before);
+                }
+                distribution.record(img.id(), new DistributionMetadata.Source(ref.repository().toString(), top.digest(),
+                        top.mediaType(), top.bytes().length, manifest.digest(), manifest.mediaType(), manifest.bytes().length));
+                for (LayerDescriptor l : layers) partials.clearVerified(l.digest());
+                return new Result(repoDigest, img, changed || downloaded);
+            } finally {
+                store.lock().writeLock().unlock();
+            }
+        }
+    }
+
+    private static boolean isLayerType(String mt) {
+        return mt.equals(LayerBlob.DOCKER_GZIP) || mt.equals(LayerBlob.DOCKER_TAR) || mt.equals(LayerBlob.OCI_GZIP)
+                || mt.equals(LayerBlob.OCI_TAR) || mt.equals(LayerBlob.OCI_ZSTD)
+                || mt.equals("application/vnd.docker.image.rootfs.foreign.diff.tar.gzip")
+                || mt.equals("application/vnd.oci.image.layer.nondistributable.v1.tar+gzip")
+                || mt.equals("application/vnd.oci.image.layer.nondistributable.v1.tar")
+                || mt.equals("application/vnd.oci.image.layer.nondistributable.v1.tar+zstd");
+    }
+
+    /**
+     * Fetches the layers not yet stored, up to {@code imaged.max-concurrent-downloads} at once, and registers them
+     * in order as they complete. Returns whether anything was downloaded.
+     */
+    private boolean fetchLayers(RegistrySession session, List<LayerDescriptor> layers, List<Digest> diffIds, Lease lease,
+                                ProgressOutput out) throws IOException {
+        List<Digest> chains = LayerStore.chainIds(diffIds);
+        List<Future<LayerFetcher.Fetched>> futures = new ArrayList<>(java.util.Collections.nCopies(layers.size(), null));
+        AtomicBoolean cancelled = new AtomicBoolean();
+        Semaphore slots = new Semaphore(Math.max(1, props.maxConcurrentDownloads()));
+        for (int i = 0; i < layers.size(); i++) {
+            LayerDescriptor l = layers.get(i);
+            if (store.layers().exists(chains.get(i))) {
+                lease.layer(chains.get(i));
+                out.layer(l.shortId(), "Already exists");
+            } else {
+                out.layer(l.shortId(), "Pulling fs layer");
+            }
+        }
+        for (int i = 0; i < layers.size(); i++) {
+            if (store.layers().exists(chains.get(i))) continue;
+            LayerDescriptor l = layers.get(i);
+            futures.set(i, downloads.submit(() -> download(session, l, slots, cancelled, lease, out)));
+        }
+        boolean downloaded = false;
+        try {
+            for (int i = 0; i < layers.size(); i++) {
+                Future<LayerFetcher.Fetched> f = futures.get(i);
+                if (f == null) continue;
+                LayerFetcher.Fetched fetched = await(f);
+                LayerDescriptor l = layers.get(i);
+                if (!fetched.measurement().diffId().equals(diffIds.get(i))) {
+                    throw new Retrying.NotRetryable("layer " + l.digest() + " of " + session.repository()
+                            + " does not match the image configuration: its diff ID is " + fetched.measurement().diffId()
+                            + ", the config says " + diffIds.get(i));
+                }
+                out.progress(l.shortId(), "Extracting", fetched.size(), fetched.size());
+                Digest parent = i == 0 ? null : chains.get(i - 1);
+                lease.layer(chains.get(i));
+                store.lock().readLock().lock();
+                try {
+                    store.layers().register(parent, fetched.measurement().diffId(), fetched.measurement().fileBytes(),
+                            fetched.measurement().tarSize(), new LayerBlob(fetched.blob(), l.mediaType(), fetched.size()));
+                } finally {
+                    store.lock().readLock().unlock();
+                }
+                out.layer(l.shortId(), "Pull complete");
+                downloaded = true;
+            }
+            return downloaded;
+        } catch (IOException | RuntimeException e) {
+            cancelled.set(true);
+            for (Future<LayerFetcher.Fetched> f : futures) {
+                if (f == null) continue;
+                try {
+                    f.get();
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                } catch (ExecutionException ignored) {
+                    // the first failure is the one reported
+                }
+            }
+            throw e;
+        }
+    }
+
+    private LayerFetcher.Fetched download(RegistrySession session, LayerDescriptor l, Semaphore slots, AtomicBoolean cancelled,
+                                          Lease lease, ProgressOutput out) throws IOException, InterruptedException {
+        if (!slots.tryAcquire()) {
+            out.layer(l.shortId(), "Waiting");
+            slots.acquire();
+        }
+        try {
+            if (cancelled.get()) throw new ProgressOutput.ClientGoneException();
+            LayerFetcher.Fetched f = fetcher.fetch(session, l.digest(), l.mediaType(), l.size(), new LayerFetcher.Listener() {
+                @Override
+                public void downloading(long current, long total) throws IOException {
+                    if (cancelled.get()) throw new ProgressOutput.ClientGoneException();
+                    out.progress(l.shortId(), "Downloading", current, total);
+                }
+
+                @Override
+                public void verifying() throws IOException {
+                    out.layer(l.shortId(), "Verifying Checksum");
+                }
+            }, lease);
+            out.layer(l.shortId(), "Download complete");
+            return f;
+        } finally {
+            slots.release();
+        }
+    }
+
+    private static <T> T await(Future<T> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) throw io;
+            if (c instanceof RuntimeException re) throw re;
+            throw new IOException(c.getMessage(), c);
+        }
+    }
+}
