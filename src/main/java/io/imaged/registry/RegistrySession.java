@@ -357,6 +357,49 @@ public final class RegistrySession {
         });
     }
 
+    /**
+     * Uploads in {@code PATCH} chunks of at most {@code chunkSize} bytes ({@code Content-Range}, following each new
+     * Location), then finishes with an empty {@code PUT <location>?digest=}: for registries (or proxies in front of
+     * them) that refuse a whole blob in one request. A failed attempt starts over with a new upload.
+     */
+    public Digest uploadChunked(URI location, Digest digest, long size, Supplier<InputStream> content, int chunkSize)
+            throws IOException {
+        URI[] loc = {location};
+        return retrying.call("upload-chunked", () -> {
+            URI at = loc[0];
+            try (InputStream in = content.get()) {
+                long sent = 0;
+                while (sent < size) {
+                    byte[] chunk = in.readNBytes((int) Math.min(chunkSize, size - sent));
+                    if (chunk.length == 0) throw new Retrying.NotRetryable("blob " + digest + " ended after " + sent + " bytes");
+                    URI u = at;
+                    long from = sent;
+                    HttpResponse<byte[]> r = send(() -> HttpRequest.newBuilder(u)
+                            .header("Content-Type", "application/octet-stream")
+                            .header("Content-Range", from + "-" + (from + chunk.length - 1))
+                            .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(chunk)), "PATCH", u,
+                            HttpResponse.BodyHandlers.ofByteArray());
+                    if (r.statusCode() != 202 && r.statusCode() != 204) {
+                        RegistryException e = RegistryException.of(r.statusCode(), r.body(), json);
+                        if (e.retryable() || e.hasCode("BLOB_UPLOAD_UNKNOWN")) loc[0] = startUpload();
+                        if (e.hasCode("BLOB_UPLOAD_UNKNOWN")) throw new IOException(e.getMessage(), e);
+                        throw e;
+                    }
+                    if (r.headers().firstValue("Location").isPresent()) at = location(r);
+                    sent += chunk.length;
+                }
+            }
+            URI put = withQuery(at, "digest=" + enc(digest.toString()));
+            HttpResponse<byte[]> r = send(() -> HttpRequest.newBuilder(put).header("Content-Type", "application/octet-stream")
+                    .PUT(HttpRequest.BodyPublishers.noBody()), "PUT", put, HttpResponse.BodyHandlers.ofByteArray());
+            if (r.statusCode() == 201 || r.statusCode() == 204) return digest;
+            RegistryException e = RegistryException.of(r.statusCode(), r.body(), json);
+            if (e.retryable() || e.hasCode("BLOB_UPLOAD_UNKNOWN")) loc[0] = startUpload();
+            if (e.hasCode("BLOB_UPLOAD_UNKNOWN")) throw new IOException(e.getMessage(), e);
+            throw e;
+        });
+    }
+
     private URI location(HttpResponse<?> r) throws IOException {
         String l = r.headers().firstValue("Location").orElseThrow(() ->
                 new IOException("registry " + endpoint.name() + " started an upload without a Location"));

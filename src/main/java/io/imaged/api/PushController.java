@@ -1,0 +1,66 @@
+package io.imaged.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.registry.AuthConfig;
+import io.imaged.transfer.ProgressOutput;
+import io.imaged.transfer.PushService;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.io.IOException;
+
+/**
+ * {@code POST /images/{name}/push}: checks the request (credentials, name, tag, platform) so that those errors are
+ * real HTTP errors, then answers 200 and streams Docker's JSON progress lines; later failures end the stream as
+ * errorDetail, as with dockerd.
+ */
+@RestController
+@Tag(name = "Image")
+public class PushController {
+    private final PushService pushes;
+    private final ObjectMapper json;
+
+    public PushController(PushService pushes, ObjectMapper json) {
+        this.pushes = pushes;
+        this.json = json;
+    }
+
+    @Operation(summary = "Push an image")
+    @PostMapping(value = "/images/{name}/push", produces = MediaType.APPLICATION_JSON_VALUE)
+    public void push(@PathVariable String name, @RequestParam(required = false) String tag,
+                     @RequestParam(required = false) String platform, HttpServletRequest request,
+                     HttpServletResponse response) throws IOException {
+        AuthConfig auth = credentials(request);
+        PushService.Prepared prepared = pushes.prepare(name, tag, platform, auth);
+        response.setStatus(200);
+        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+        response.flushBuffer();
+        pushes.push(prepared, new ProgressOutput(response.getOutputStream(), json));
+    }
+
+    /**
+     * {@code X-Registry-Auth} (an undecodable value counts as no credentials, as in dockerd); without the header,
+     * the legacy JSON body, and without either dockerd 20.10's 400.
+     */
+    private AuthConfig credentials(HttpServletRequest request) throws IOException {
+        String header = request.getHeader("X-Registry-Auth");
+        if (header != null) return AuthConfig.fromHeader(header, json);
+        byte[] body = request.getInputStream().readNBytes(64 << 10);
+        if (body.length == 0 || new String(body).isBlank()) {
+            throw ApiException.badRequest("Bad parameters and missing X-Registry-Auth: EOF");
+        }
+        try {
+            AuthConfig a = json.readValue(body, AuthConfig.class);
+            return a == null ? AuthConfig.ANONYMOUS : a.normalised();
+        } catch (IOException e) {
+            throw ApiException.badRequest("Bad parameters and missing X-Registry-Auth: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+        }
+    }
+}
