@@ -156,6 +156,9 @@ public final class RegistrySession {
             HttpResponse<InputStream> r = send(() -> HttpRequest.newBuilder(uri).GET().header("Accept", MediaTypes.ACCEPT),
                     "GET", uri, HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream body = r.body()) {
+                if (r.statusCode() == 401 && !auth.hasBasic() && challenge != null && challenge.scheme().equals("basic")) {
+                    throw new RegistryException(401, List.of("UNAUTHORIZED"), "Head \"" + uri + "\": no basic auth credentials");
+                }
                 if (r.statusCode() != 200) throw RegistryException.of(r.statusCode(), body.readNBytes(65536), json);
                 long declared = r.headers().firstValueAsLong("Content-Length").orElse(-1);
                 if (declared > maxManifestBytes) throw tooBig(reference);

@@ -95,7 +95,7 @@ public class PullService {
 
     /** Resolves the request up to the first manifest; every failure here is an HTTP error, as with dockerd. */
     public Prepared prepare(String fromImage, String tag, String platform, AuthConfig auth) {
-        ImageReference parsed = ImageReference.parse(fromImage);
+        ImageReference parsed = parseForApi(fromImage);
         ImageReference ref = parsed;
         if (tag != null && !tag.isEmpty()) {
             if (Digest.isValid(tag)) ref = parsed.repository().withDigest(tag);
@@ -115,6 +115,18 @@ public class PullService {
             });
         } catch (IOException e) {
             throw toApiException(target, e);
+        }
+    }
+
+    /** The API words an upper-case name without echoing it (unlike the CLI's own check). */
+    public static ImageReference parseForApi(String name) {
+        try {
+            return ImageReference.parse(name);
+        } catch (io.imaged.image.InvalidReferenceException e) {
+            if (e.getMessage().endsWith("must be lowercase")) {
+                throw ApiException.badRequest("invalid reference format: repository name must be lowercase");
+            }
+            throw e;
         }
     }
 

@@ -1,0 +1,154 @@
+package io.imaged.transfer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.imaged.api.ApiException;
+import io.imaged.image.ImageReference;
+import io.imaged.registry.AuthConfig;
+import io.imaged.registry.MediaTypes;
+import io.imaged.registry.RegistryClient;
+import io.imaged.registry.RegistryException;
+import io.imaged.registry.RegistrySession;
+import io.imaged.store.Digest;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Registry queries that store nothing: {@code GET /distribution/{name}/json} (descriptor and platforms of what a
+ * reference names), {@code GET /images/search} (for registries without Docker Hub's search: the catalog,
+ * filtered by the term) and {@code POST /auth} (login check).
+ */
+@Service
+public class DistributionService {
+    static final int DEFAULT_SEARCH_LIMIT = 25;
+    private final RegistryClient client;
+    private final ObjectMapper json;
+
+    public DistributionService(RegistryClient client, ObjectMapper json) {
+        this.client = client;
+        this.json = json;
+    }
+
+    public ObjectNode inspect(String name, AuthConfig auth) {
+        ImageReference ref = PullService.parseForApi(name).withDefaultTag();
+        try {
+            return client.withSession(ref, auth, false, s -> {
+                RegistrySession.Manifest m = s.getManifest(ref.hasDigest() ? ref.digest() : ref.tag());
+                ObjectNode out = json.createObjectNode();
+                ObjectNode d = out.putObject("Descriptor");
+                d.put("mediaType", m.mediaType());
+                d.put("digest", m.digest().toString());
+                d.put("size", m.bytes().length);
+                ArrayNode platforms = out.putArray("Platforms");
+                JsonNode doc = json.readTree(m.bytes());
+                if (MediaTypes.isIndex(m.mediaType())) {
+                    for (JsonNode e : doc.path("manifests")) {
+                        if (e.has("platform")) platforms.add(platform(e.path("platform")));
+                    }
+                } else if (MediaTypes.isManifest(m.mediaType())) {
+                    Digest cfg = Digest.parse(doc.path("config").path("digest").asText());
+                    byte[] config = s.getBlobBytes(cfg, doc.path("config").path("size").asLong(-1), PullService.MAX_CONFIG_BYTES);
+                    platforms.add(platform(json.readTree(config)));
+                }
+                return out;
+            });
+        } catch (IOException e) {
+            throw apiError(e);
+        }
+    }
+
+    /** A platform object with the OCI field order, empty fields left out. */
+    private ObjectNode platform(JsonNode src) {
+        ObjectNode p = json.createObjectNode();
+        for (String f : List.of("architecture", "os", "os.version", "os.features", "variant")) {
+            JsonNode v = src.get(f);
+            if (v == null || v.isNull() || (v.isTextual() && v.asText().isEmpty()) || (v.isArray() && v.isEmpty())) continue;
+            p.set(f, v);
+        }
+        return p;
+    }
+
+    static ApiException apiError(IOException e) {
+        if (e instanceof RegistryException r) {
+            HttpStatus status = r.hasCode("MANIFEST_UNKNOWN") || r.hasCode("NAME_UNKNOWN") || r.status() == 404 ? HttpStatus.NOT_FOUND
+                    : r.status() == 401 ? HttpStatus.UNAUTHORIZED
+                    : r.status() == 403 ? HttpStatus.FORBIDDEN : HttpStatus.INTERNAL_SERVER_ERROR;
+            return new ApiException(status, r.getMessage(), e);
+        }
+        return new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, e.getMessage(), e);
+    }
+
+    /** Search results in the order and shape dockerd returns them (registry.SearchResult). */
+    public List<Map<String, Object>> search(String term, int limit, Map<String, List<String>> filters, AuthConfig auth) {
+        if (term == null) term = "";
+        int max = limit <= 0 ? DEFAULT_SEARCH_LIMIT : limit;
+        if (max > 100) throw ApiException.badRequest("limit " + limit + " is outside the range of [1, 100]");
+        String registry = ImageReference.DEFAULT_DOMAIN;
+        String query = term;
+        int slash = term.indexOf('/');
+        if (slash > 0) {
+            String first = term.substring(0, slash);
+            if (first.contains(".") || first.contains(":") || first.equals("localhost")) {
+                registry = first;
+                query = term.substring(slash + 1);
+            }
+        }
+        boolean wantOfficial = filters.getOrDefault("is-official", List.of()).contains("true");
+        int minStars = 0;
+        for (String s : filters.getOrDefault("stars", List.of())) {
+            try {
+                minStars = Math.max(minStars, Integer.parseInt(s));
+            } catch (NumberFormatException e) {
+                throw ApiException.badRequest("invalid filter 'stars=" + s + "'");
+            }
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (wantOfficial || minStars > 0) return out; // private registries have neither
+        String q = query.toLowerCase(Locale.ROOT);
+        String host = registry;
+        try {
+            List<String> repos = client.withSession(new ImageReference(registry, "library/search", null, null), auth, false,
+                    s -> s.catalog(10_000));
+            for (String r : repos) {
+                if (!r.toLowerCase(Locale.ROOT).contains(q)) continue;
+                Map<String, Object> item = new java.util.LinkedHashMap<>();
+                item.put("star_count", 0);
+                item.put("is_official", false);
+                item.put("name", host.equals(ImageReference.DEFAULT_DOMAIN) ? r : host + "/" + r);
+                item.put("is_automated", false);
+                item.put("description", "");
+                out.add(item);
+                if (out.size() >= max) break;
+            }
+            return out;
+        } catch (IOException e) {
+            throw apiError(e);
+        }
+    }
+
+    /** {@code POST /auth}: the IdentityToken to hand back ("" when the registry gives none). */
+    public String login(AuthConfig auth) {
+        String server = auth.serverAddress() == null || auth.serverAddress().isBlank()
+                ? ImageReference.DEFAULT_DOMAIN : auth.serverAddress().trim();
+        server = server.replaceFirst("^[a-zA-Z]+://", "");
+        server = server.replaceFirst("/(v1|v2)/?$", "").replaceFirst("/$", "");
+        if (server.equals(ImageReference.LEGACY_DOMAIN) || server.equals("registry-1.docker.io")) server = ImageReference.DEFAULT_DOMAIN;
+        try {
+            String token = client.login(server, auth);
+            return token == null ? "" : token;
+        } catch (RegistryException e) {
+            throw new ApiException(e.status() == 401 || e.status() == 403 ? HttpStatus.UNAUTHORIZED
+                    : HttpStatus.INTERNAL_SERVER_ERROR, e.getMessage(), e);
+        } catch (IOException e) {
+            throw new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, e.getMessage(), e);
+        }
+    }
+}
