@@ -206,7 +206,7 @@ public class PullService {
     private void pullEvent(ImageReference ref, Image img) {
         Map<String, String> attrs = new LinkedHashMap<>();
         attrs.put("name", ref.familiarName());
-        if (img != null) attrs.putAll(img.config().labels());
+        if (img != null && img.config().labels() != null) attrs.putAll(img.config().labels());
         events.image("pull", ref.familiarString(), attrs);
     }
 
