@@ -57,7 +57,8 @@ import java.util.concurrent.Semaphore;
 public class PushService {
     private static final Logger log = LoggerFactory.getLogger(PushService.class);
     private static final long PROGRESS_INTERVAL_NANOS = 100_000_000L;
-    private static final int CHUNK_SIZE = 5 << 20;
+    // below the 1 MiB request body limit that proxies such as nginx apply by default
+    private static final int CHUNK_SIZE = (1 << 20) - (16 << 10);
     private static final int MAX_MANIFEST_BYTES = 4 << 20;
     private final RegistryClient client;
     private final Store store;
