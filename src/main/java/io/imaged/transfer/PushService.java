@@ -131,8 +131,8 @@ public class PushService {
             String actual = img.config().os() + "/" + img.config().architecture()
                     + (img.config().variant() == null || img.config().variant().isEmpty() ? "" : "/" + img.config().variant());
             String wanted = os + "/" + arch + (variant.isEmpty() ? "" : "/" + variant);
-            throw new ApiException(HttpStatus.NOT_FOUND, "image with reference " + ref.familiarString()
-                    + " was found but does not match the specified platform: wanted " + wanted + ", actual: " + actual);
+            throw new ApiException(HttpStatus.NOT_FOUND, "image with reference " + ref + " was found but its platform ("
+                    + actual + ") does not match the specified platform (" + wanted + ")");
         }
     }
 

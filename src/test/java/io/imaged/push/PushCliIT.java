@@ -193,6 +193,16 @@ class PushCliIT {
         assertThat(lines.get(lines.size() - 1)).isEqualTo("{\"progressDetail\":{},\"aux\":{\"Tag\":\"1\",\"Digest\":\""
                 + digest + "\",\"Size\":" + size + "}}");
 
+        // a platform the image is not: 404 before the stream, as dockerd's GetImage with a platform
+        String arch = docker.run("image", "inspect", "--format", "{{.Architecture}}", host + "/test/raw:1").ok().stdout().trim();
+        String other = arch.equals("arm64") ? "amd64" : "arm64";
+        String platform = java.net.URLEncoder.encode("{\"os\":\"linux\",\"architecture\":\"" + other + "\"}", java.nio.charset.StandardCharsets.UTF_8);
+        HttpResponse<String> wrongPlatform = http.send(HttpRequest.newBuilder(URI.create(url + "&platform=" + platform))
+                .header("X-Registry-Auth", "e30=").POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(wrongPlatform.statusCode()).isEqualTo(404);
+        assertThat(wrongPlatform.body()).contains("image with reference " + host + "/test/raw:1 was found but its platform (linux/"
+                + arch + ") does not match the specified platform (linux/" + other + ")");
+
         // a tag in the name (and no tag parameter) pushes that tag; a missing repo is an error in the stream
         HttpResponse<String> named = http.send(HttpRequest.newBuilder(URI.create(imaged.tcpUrl() + "/images/" + host + "/test/raw:1/push"))
                 .header("X-Registry-Auth", "e30=").POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
