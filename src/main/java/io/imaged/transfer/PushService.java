@@ -349,7 +349,7 @@ public class PushService {
             slots.acquire();
         }
         try {
-            LayerUpload u = fixed != null ? new LayerUpload(layer, fixed, fixed.mediaType()) : choose(layer);
+            LayerUpload u = fixed != null ? new LayerUpload(layer, fixed, fixed.mediaType()) : choose(layer, target, pulledFrom);
             Digest d = u.blob().digest();
             if (pushed.contains(d)) {
                 out.layer(id, "Layer already exists");
@@ -377,12 +377,22 @@ public class PushService {
         }
     }
 
-    /** The blob to send for a layer: a stored compressed one (gzip preferred), else its tar gzipped once now. */
-    private LayerUpload choose(Layer layer) throws IOException {
+    /**
+     * The blob to send for a layer: a stored compressed one — one already known on the target registry first (it
+     * will be skipped or mounted), then gzip — else its tar gzipped once now.
+     */
+    private LayerUpload choose(Layer layer, ImageReference target, Map<Digest, Set<String>> pulledFrom) throws IOException {
         LayerBlob best = null;
+        int bestRank = Integer.MAX_VALUE;
         for (LayerBlob b : layer.blobs()) {
             if (!b.compressed() || !store.blobs().exists(b.digest())) continue;
-            if (best == null || (LayerCompressor.isGzip(b.mediaType()) && !LayerCompressor.isGzip(best.mediaType()))) best = b;
+            boolean known = locations.repositories(b.digest()).stream().anyMatch(r -> sameRegistry(r, target))
+                    || pulledFrom.getOrDefault(b.digest(), Set.of()).stream().anyMatch(r -> sameRegistry(r, target));
+            int rank = (known ? 0 : 2) + (LayerCompressor.isGzip(b.mediaType()) ? 0 : 1);
+            if (rank < bestRank) {
+                best = b;
+                bestRank = rank;
+            }
         }
         if (best == null) best = compressor.gzipBlob(layer);
         String mt = LayerCompressor.isGzip(best.mediaType()) ? LayerBlob.DOCKER_GZIP : best.mediaType();
@@ -453,6 +463,14 @@ public class PushService {
             if (r.domain().equals(target.domain()) && !r.path().equals(target.path())) out.add(r.path());
         }
         return List.copyOf(out).subList(0, Math.min(out.size(), 3));
+    }
+
+    private static boolean sameRegistry(String repository, ImageReference target) {
+        try {
+            return ImageReference.parse(repository).domain().equals(target.domain());
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** For each layer blob named by a manifest the image was pulled with: the repositories it came from. */
