@@ -24,9 +24,14 @@ public final class RegistrySeeder {
     }
 
     public RegistrySeeder(String baseUrl, String user, String password) {
+        this(baseUrl, user == null ? null
+                : "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** With a ready {@code Authorization} header value (e.g. {@code Bearer <token>}). */
+    public RegistrySeeder(String baseUrl, String authorization) {
         this.base = baseUrl;
-        this.authorization = user == null ? null
-                : "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        this.authorization = authorization;
     }
 
     public static String sha256(byte[] bytes) {
