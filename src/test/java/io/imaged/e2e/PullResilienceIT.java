@@ -140,6 +140,51 @@ class PullResilienceIT {
     }
 
     @Test
+    void twoPullsOfTheSameLayerAtOnceFetchItOnce() throws Exception {
+        String[] img = image("faults/shared");
+        proxy.add(FaultProxy.path("/blobs/" + img[2]), Kind.DELAY, 0, 1500, -1);
+        java.util.concurrent.CompletableFuture<DockerCli.Result> a = java.util.concurrent.CompletableFuture.supplyAsync(() -> docker.run("pull", img[0]));
+        java.util.concurrent.CompletableFuture<DockerCli.Result> b = java.util.concurrent.CompletableFuture.supplyAsync(() -> docker.run("pull", img[0]));
+        a.join().ok();
+        b.join().ok();
+        assertThat(imageId(img[0])).isEqualTo(img[1]);
+        assertThat(proxy.requests().stream().filter(l -> l.startsWith("GET /v2/faults/shared/blobs/" + img[2])).count()).isEqualTo(1);
+    }
+
+    @Test
+    void aCancelledPullKeepsItsPartialDownloadForTheNextPull() throws Exception {
+        String[] img = image("faults/cancel");
+        proxy.add(FaultProxy.path("/blobs/" + img[2]), Kind.STALL, 0, 200_000, 1)
+                .add(FaultProxy.path("/blobs/" + img[2]), Kind.STALL, 0, 0, -1);
+        ProcessBuilder pb = new ProcessBuilder("docker", "pull", img[0]);
+        pb.environment().put("DOCKER_HOST", imaged.dockerHost());
+        pb.environment().put("DOCKER_CONFIG", dir.resolve("docker-config").toString());
+        pb.redirectErrorStream(true).redirectOutput(dir.resolve("cancelled-pull.out").toFile());
+        Process client = pb.start();
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < deadline && (partials(".part").isEmpty() || Files.size(partials(".part").get(0)) < 200_000)) {
+            Thread.sleep(100);
+        }
+        client.destroy(); // the client goes away mid-download
+        client.waitFor();
+        assertThat(imageId(img[0])).isNull();
+        // imaged notices at its next progress write (after the stall timeout) and stops, keeping the bytes
+        Thread.sleep(3000);
+        List<Path> parts = partials(".part");
+        assertThat(parts).hasSize(1);
+        long kept = Files.size(parts.get(0));
+        assertThat(kept).isEqualTo(200_000);
+
+        proxy.clearFaults();
+        int before = proxy.requests().size();
+        docker.run("pull", img[0]).ok();
+        assertThat(imageId(img[0])).isEqualTo(img[1]);
+        assertThat(proxy.requests().subList(before, proxy.requests().size()).stream()
+                .filter(l -> l.contains("/blobs/" + img[2])).toList())
+                .containsExactly("GET /v2/faults/cancel/blobs/" + img[2] + " bytes=" + kept + "-");
+    }
+
+    @Test
     void aLyingRegistryLeavesNothingBehind() throws Exception {
         String[] img = image("faults/lie");
         proxy.add(FaultProxy.path("/blobs/" + img[2]), Kind.CORRUPT, 0, 1000, -1);

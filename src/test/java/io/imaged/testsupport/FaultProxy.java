@@ -31,7 +31,8 @@ public final class FaultProxy implements AutoCloseable {
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
     private final List<String> log = new CopyOnWriteArrayList<>();
 
-    public enum Kind { STATUS, CUT, STALL, CORRUPT }
+    /** STATUS: answer with an error; CUT/STALL/CORRUPT: after {@code afterBytes} of body; DELAY: wait afterBytes ms first. */
+    public enum Kind { STATUS, CUT, STALL, CORRUPT, DELAY }
 
     /** A fault for requests matching {@code match}, applied {@code times} times (-1: always). */
     public static final class Fault {
@@ -104,6 +105,14 @@ public final class FaultProxy implements AutoCloseable {
                 ex.sendResponseHeaders(fault.status, body.length);
                 ex.getResponseBody().write(body);
                 return;
+            }
+            if (fault != null && fault.kind == Kind.DELAY) {
+                try {
+                    Thread.sleep(fault.afterBytes);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                fault = null;
             }
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(upstream + ex.getRequestURI()));
             ex.getRequestHeaders().forEach((k, vs) -> {
