@@ -8,7 +8,7 @@ import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.PushResponseItem;
 import io.imaged.testsupport.DockerCli;
 import io.imaged.testsupport.DockerJava;
-import io.imaged.testsupport.FaultProxy;
+import io.imaged.testsupport.UploadFaultProxy;
 import io.imaged.testsupport.ImagedProcess;
 import io.imaged.testsupport.RegistryHttp;
 import io.imaged.testsupport.RegistryProcess;
@@ -164,7 +164,7 @@ class PushRegistryIT {
 
     @Test
     void uploadFailingOnceIsRetried() throws Exception {
-        try (FaultProxy proxy = new FaultProxy(a.url())) {
+        try (UploadFaultProxy proxy = new UploadFaultProxy(a.url())) {
             proxy.failFirst(1, 500, r -> r.startsWith("PUT ") && r.contains("/blobs/uploads/"));
             byte[] tar = Tars.of(Map.of("flaky.txt", "retry me\n"));
             docker.run(new ByteArrayInputStream(tar), "import", "-", proxy.host() + "/test/flaky:1").ok();
@@ -178,7 +178,7 @@ class PushRegistryIT {
 
     @Test
     void registryRefusingLargeBodiesGetsChunks() throws Exception {
-        try (FaultProxy proxy = new FaultProxy(a.url())) {
+        try (UploadFaultProxy proxy = new UploadFaultProxy(a.url())) {
             proxy.limitBodies(1 << 20);
             byte[] noise = new byte[3 << 20];
             new Random(42).nextBytes(noise); // incompressible: the gzip blob stays ~3 MB

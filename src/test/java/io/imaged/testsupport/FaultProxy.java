@@ -6,164 +6,178 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
- * An HTTP proxy in front of a real registry that injects faults: it answers chosen requests itself (a 500, a 413)
- * and forwards the rest, rewriting the registry's Location headers to point back at the proxy. Records every
- * request line and the status it answered, so tests can check what the client did.
+ * An in-test HTTP proxy on loopback in front of a real registry that injects faults into chosen requests: an
+ * error status, a body cut after N bytes (connection dropped), a body that stalls after N bytes, or a body with
+ * its bytes changed (a lying registry). Every request is recorded (method, path, Range) for assertions.
  */
 public final class FaultProxy implements AutoCloseable {
-    private static final Set<String> HOP = Set.of("host", "connection", "content-length", "transfer-encoding",
-            "upgrade", "expect", "keep-alive", "te", "trailer");
+    private static final Set<String> HOP = Set.of("connection", "content-length", "transfer-encoding", "keep-alive", "date");
     private final HttpServer server;
-    private final ServerSocket front;
     private final String upstream;
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
+    private final List<Fault> faults = new CopyOnWriteArrayList<>();
     private final List<String> log = new CopyOnWriteArrayList<>();
-    private volatile Fault fault = (m, p, len) -> 0;
 
-    /** Decides whether to answer a request itself: a status, or 0 to forward it. */
-    @FunctionalInterface
-    public interface Fault {
-        int answer(String method, String path, long bodyLength);
+    /** STATUS: answer with an error; CUT/STALL/CORRUPT: after {@code afterBytes} of body; DELAY: wait afterBytes ms first. */
+    public enum Kind { STATUS, CUT, STALL, CORRUPT, DELAY }
+
+    /** A fault for requests matching {@code match}, applied {@code times} times (-1: always). */
+    public static final class Fault {
+        final Predicate<HttpExchange> match;
+        final Kind kind;
+        final int status;
+        final long afterBytes;
+        int times;
+
+        Fault(Predicate<HttpExchange> match, Kind kind, int status, long afterBytes, int times) {
+            this.match = match;
+            this.kind = kind;
+            this.status = status;
+            this.afterBytes = afterBytes;
+            this.times = times;
+        }
     }
 
     public FaultProxy(String upstreamUrl) throws IOException {
         this.upstream = upstreamUrl;
         this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.setExecutor(Executors.newCachedThreadPool());
+        server.setExecutor(Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "fault-proxy");
+            t.setDaemon(true);
+            return t;
+        }));
         server.createContext("/", this::handle);
         server.start();
-        this.front = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread t = new Thread(this::acceptLoop, "fault-proxy-accept");
-        t.setDaemon(true);
-        t.start();
-    }
-
-    /**
-     * The public port: like a real plain-HTTP registry, it turns a TLS handshake away at once (clients try https
-     * first and fall back to http for insecure registries), and passes HTTP on to the HttpServer behind it.
-     */
-    private void acceptLoop() {
-        while (!front.isClosed()) {
-            try {
-                Socket client = front.accept();
-                Thread t = new Thread(() -> splice(client), "fault-proxy-conn");
-                t.setDaemon(true);
-                t.start();
-            } catch (IOException e) {
-                return;
-            }
-        }
-    }
-
-    private void splice(Socket client) {
-        try (client; Socket back = new Socket(InetAddress.getLoopbackAddress(), server.getAddress().getPort())) {
-            InputStream in = client.getInputStream();
-            int first = in.read();
-            if (first < 0 || first == 0x16) return; // TLS ClientHello: close, the client falls back to http
-            back.getOutputStream().write(first);
-            Thread up = new Thread(() -> pump(in, back));
-            up.setDaemon(true);
-            up.start();
-            back.getInputStream().transferTo(client.getOutputStream());
-        } catch (IOException ignored) {
-            // connection ended
-        }
-    }
-
-    private static void pump(InputStream in, Socket to) {
-        try {
-            in.transferTo(to.getOutputStream());
-            to.shutdownOutput();
-        } catch (IOException ignored) {
-            // connection ended
-        }
-    }
-
-    /** Answers with {@code status} the first {@code times} requests that match, forwards everything else. */
-    public void failFirst(int times, int status, Predicate<String> methodAndPath) {
-        AtomicInteger left = new AtomicInteger(times);
-        fault = (m, p, len) -> methodAndPath.test(m + " " + p) && left.getAndDecrement() > 0 ? status : 0;
-    }
-
-    /** Answers 413 to any request whose body is larger than {@code max} bytes. */
-    public void limitBodies(long max) {
-        fault = (m, p, len) -> len > max ? 413 : 0;
     }
 
     public String host() {
-        return "127.0.0.1:" + front.getLocalPort();
+        return "127.0.0.1:" + server.getAddress().getPort();
     }
 
-    public List<String> log() {
+    public static Predicate<HttpExchange> path(String contains) {
+        return ex -> ex.getRequestMethod().equals("GET") && ex.getRequestURI().getPath().contains(contains);
+    }
+
+    public FaultProxy add(Predicate<HttpExchange> match, Kind kind, int statusOrZero, long afterBytes, int times) {
+        faults.add(new Fault(match, kind, statusOrZero, afterBytes, times));
+        return this;
+    }
+
+    public void clearFaults() {
+        faults.clear();
+    }
+
+    /** Recorded requests: {@code METHOD path [Range]}. */
+    public List<String> requests() {
         return List.copyOf(log);
+    }
+
+    private synchronized Fault take(HttpExchange ex) {
+        for (Fault f : faults) {
+            if (f.times != 0 && f.match.test(ex)) {
+                if (f.times > 0) f.times--;
+                return f;
+            }
+        }
+        return null;
     }
 
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
-            byte[] body;
-            try (InputStream in = ex.getRequestBody()) {
-                body = in.readAllBytes();
-            }
-            String method = ex.getRequestMethod();
-            String pathAndQuery = ex.getRequestURI().getRawPath()
-                    + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery());
-            int injected = fault.answer(method, ex.getRequestURI().getRawPath(), body.length);
-            if (injected != 0) {
-                log.add(method + " " + pathAndQuery + " -> " + injected + " (injected)");
-                byte[] err = ("{\"errors\":[{\"code\":\"UNKNOWN\",\"message\":\"injected fault\"}]}").getBytes();
-                ex.getResponseHeaders().set("Content-Type", "application/json");
-                ex.sendResponseHeaders(injected, err.length);
-                ex.getResponseBody().write(err);
+            String range = ex.getRequestHeaders().getFirst("Range");
+            log.add(ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + (range == null ? "" : " " + range));
+            Fault fault = take(ex);
+            if (fault != null && fault.kind == Kind.STATUS) {
+                byte[] body = "{\"errors\":[{\"code\":\"UNKNOWN\",\"message\":\"injected fault\"}]}".getBytes();
+                ex.sendResponseHeaders(fault.status, body.length);
+                ex.getResponseBody().write(body);
                 return;
             }
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(upstream + pathAndQuery))
-                    .method(method, body.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
-            ex.getRequestHeaders().forEach((k, vs) -> {
-                if (!HOP.contains(k.toLowerCase())) vs.forEach(v -> b.header(k, v));
-            });
-            HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-            log.add(method + " " + pathAndQuery + " -> " + r.statusCode());
-            r.headers().map().forEach((k, vs) -> {
-                if (HOP.contains(k.toLowerCase()) || k.equals(":status")) return;
-                for (String v : vs) {
-                    ex.getResponseHeaders().add(k, k.equalsIgnoreCase("Location") ? v.replace(upstream, "http://" + host()) : v);
+            if (fault != null && fault.kind == Kind.DELAY) {
+                try {
+                    Thread.sleep(fault.afterBytes);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
-            });
-            boolean noBody = method.equals("HEAD") || r.statusCode() == 204 || r.statusCode() == 304;
-            ex.sendResponseHeaders(r.statusCode(), noBody ? -1 : (r.body().length == 0 ? -1 : r.body().length));
-            if (!noBody && r.body().length > 0) {
-                try (OutputStream out = ex.getResponseBody()) {
-                    out.write(r.body());
-                }
+                fault = null;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(upstream + ex.getRequestURI()));
+            ex.getRequestHeaders().forEach((k, vs) -> {
+                String lk = k.toLowerCase(Locale.ROOT);
+                if (HOP.contains(lk) || lk.equals("host") || lk.equals("expect") || lk.equals("upgrade")) return;
+                for (String v : vs) b.header(k, v);
+            });
+            byte[] reqBody = ex.getRequestBody().readAllBytes();
+            b.method(ex.getRequestMethod(), reqBody.length == 0 ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(reqBody));
+            HttpResponse<InputStream> r;
+            try {
+                r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            r.headers().map().forEach((k, vs) -> {
+                if (!HOP.contains(k.toLowerCase(Locale.ROOT)) && !k.startsWith(":")) ex.getResponseHeaders().put(k, vs);
+            });
+            long len = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+            boolean head = ex.getRequestMethod().equals("HEAD");
+            ex.sendResponseHeaders(r.statusCode(), head ? -1 : (len < 0 ? 0 : (len == 0 ? -1 : len)));
+            if (head) return;
+            try (InputStream in = r.body(); OutputStream out = ex.getResponseBody()) {
+                byte[] buf = new byte[8192];
+                long sent = 0;
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    if (fault != null && sent + n > fault.afterBytes) {
+                        int keep = (int) Math.max(0, fault.afterBytes - sent);
+                        switch (fault.kind) {
+                            case CUT -> {
+                                out.write(buf, 0, keep);
+                                out.flush();
+                                // drop the connection mid-body
+                                throw new IOException("injected cut");
+                            }
+                            case STALL -> {
+                                out.write(buf, 0, keep);
+                                out.flush();
+                                Thread.sleep(120_000);
+                                throw new IOException("injected stall ended");
+                            }
+                            case CORRUPT -> {
+                                for (int i = keep; i < n; i++) buf[i] ^= 0x5a;
+                                fault = null;
+                            }
+                            default -> {
+                            }
+                        }
+                    }
+                    out.write(buf, 0, n);
+                    sent += n;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } catch (IOException dropped) {
+            // the injected fault (or a client that went away): close the connection
         }
     }
 
     @Override
     public void close() {
-        try {
-            front.close();
-        } catch (IOException ignored) {
-            // closing anyway
-        }
         server.stop(0);
     }
 }

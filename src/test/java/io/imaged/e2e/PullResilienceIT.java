@@ -1,0 +1,209 @@
+package io.imaged.e2e;
+
+import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.FaultProxy;
+import io.imaged.testsupport.FaultProxy.Kind;
+import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.RegistryProcess;
+import io.imaged.testsupport.RegistrySeeder;
+import io.imaged.testsupport.TestImages;
+import io.imaged.testsupport.TestImages.Compression;
+import io.imaged.testsupport.TestImages.Layer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Pull through a fault-injecting proxy in front of a real docker-registry: retries on 5xx/429, a cut body resumed
+ * with a Range request, a stalled body that times out and is resumed by the next pull, and a registry that lies
+ * (wrong blob bytes, diff IDs that do not match the config) — after which nothing is visible.
+ */
+class PullResilienceIT {
+    @TempDir
+    static Path dir;
+    static RegistryProcess registry;
+    static FaultProxy proxy;
+    static ImagedProcess imaged;
+    static DockerCli docker;
+    static RegistrySeeder seeder;
+    static int counter;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(RegistryProcess.available() && DockerCli.available());
+        registry = RegistryProcess.start(dir.resolve("registry"));
+        seeder = new RegistrySeeder(registry.url());
+        proxy = new FaultProxy(registry.url());
+        imaged = ImagedProcess.start(dir, "--imaged.registry.retry-backoff=50ms", "--imaged.registry.read-timeout=2s",
+                "--imaged.registry.max-attempts=3");
+        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (imaged != null) imaged.stop();
+        if (proxy != null) proxy.close();
+        if (registry != null) registry.close();
+    }
+
+    @AfterEach
+    void clear() {
+        proxy.clearFaults();
+    }
+
+    /** A fresh two-layer image whose first layer is a 1 MB incompressible blob; returns [ref, config digest, big blob digest]. */
+    private static String[] image(String repo) throws Exception {
+        byte[] noise = new byte[1 << 20];
+        new Random(++counter).nextBytes(noise);
+        Layer big = TestImages.layer(Map.of("big.bin", new String(noise, java.nio.charset.StandardCharsets.ISO_8859_1)), Compression.GZIP);
+        Layer small = TestImages.layer(Map.of("small.txt", "small " + counter + "\n"), Compression.GZIP);
+        byte[] cfg = TestImages.config(List.of(big, small), "linux", "amd64", null, repo);
+        seeder.manifest(repo, "1", TestImages.DOCKER_MANIFEST, TestImages.manifest(seeder, repo, cfg, List.of(big, small), false));
+        return new String[]{proxy.host() + "/" + repo + ":1", RegistrySeeder.sha256(cfg), RegistrySeeder.sha256(big.blob())};
+    }
+
+    private static String imageId(String ref) {
+        DockerCli.Result r = docker.run("image", "inspect", "--format", "{{.Id}}", ref);
+        return r.exitCode() == 0 ? r.stdout().trim() : null;
+    }
+
+    private static List<Path> partials(String suffix) throws Exception {
+        try (Stream<Path> s = Files.list(imaged.dataRoot().resolve("partials"))) {
+            return s.filter(p -> p.toString().endsWith(suffix)).toList();
+        }
+    }
+
+    @Test
+    void retriesServerErrorsAndRateLimits() throws Exception {
+        String[] img = image("faults/retry");
+        proxy.add(FaultProxy.path("/manifests/1"), Kind.STATUS, 500, 0, 1)
+                .add(FaultProxy.path("/blobs/" + img[2]), Kind.STATUS, 429, 0, 1)
+                .add(FaultProxy.path("/blobs/" + img[1]), Kind.STATUS, 503, 0, 1);
+        DockerCli.Result r = docker.run("pull", img[0]).ok();
+        assertThat(r.lines()).contains("Status: Downloaded newer image for " + img[0]);
+        assertThat(imageId(img[0])).isEqualTo(img[1]);
+        assertThat(proxy.requests().stream().filter(l -> l.equals("GET /v2/faults/retry/blobs/" + img[2])).count()).isEqualTo(2);
+    }
+
+    @Test
+    void aCutDownloadResumesWithARangeRequest() throws Exception {
+        String[] img = image("faults/cut");
+        proxy.add(FaultProxy.path("/blobs/" + img[2]), Kind.CUT, 0, 400_000, 1);
+        docker.run("pull", img[0]).ok();
+        assertThat(imageId(img[0])).isEqualTo(img[1]);
+        List<String> blobGets = proxy.requests().stream().filter(l -> l.startsWith("GET /v2/faults/cut/blobs/" + img[2])).toList();
+        assertThat(blobGets).hasSize(2);
+        assertThat(blobGets.get(1)).matches(".* bytes=\\d+-");
+        long resumedAt = Long.parseLong(blobGets.get(1).replaceAll(".* bytes=(\\d+)-", "$1"));
+        assertThat(resumedAt).isGreaterThan(0).isLessThanOrEqualTo(400_000);
+        assertThat(partials(".part")).isEmpty();
+    }
+
+    @Test
+    void aStalledDownloadFailsAndTheNextPullResumesWhereItStopped() throws Exception {
+        String[] img = image("faults/stall");
+        // the first response stalls after 300 kB, every resumption stalls at once
+        proxy.add(FaultProxy.path("/blobs/" + img[2]), Kind.STALL, 0, 300_000, 1)
+                .add(FaultProxy.path("/blobs/" + img[2]), Kind.STALL, 0, 0, -1);
+        long t0 = System.nanoTime();
+        DockerCli.Result failed = docker.run("pull", img[0]);
+        assertThat(failed.exitCode()).isEqualTo(1);
+        assertThat(failed.stderr()).contains("no data received for 2s");
+        assertThat((System.nanoTime() - t0) / 1_000_000_000L).isLessThan(60);
+        assertThat(imageId(img[0])).isNull();
+        assertThat(docker.run("images", "-q").ok().stdout()).doesNotContain(img[1].substring(7, 19));
+        List<Path> parts = partials(".part");
+        assertThat(parts).hasSize(1);
+        long kept = Files.size(parts.get(0));
+        assertThat(kept).isGreaterThan(0);
+
+        proxy.clearFaults();
+        int before = proxy.requests().size();
+        docker.run("pull", img[0]).ok();
+        assertThat(imageId(img[0])).isEqualTo(img[1]);
+        List<String> again = proxy.requests().subList(before, proxy.requests().size()).stream()
+                .filter(l -> l.contains("/blobs/" + img[2])).toList();
+        assertThat(again).containsExactly("GET /v2/faults/stall/blobs/" + img[2] + " bytes=" + kept + "-");
+        assertThat(partials(".part")).isEmpty();
+    }
+
+    @Test
+    void twoPullsOfTheSameLayerAtOnceFetchItOnce() throws Exception {
+        String[] img = image("faults/shared");
+        proxy.add(FaultProxy.path("/blobs/" + img[2]), Kind.DELAY, 0, 1500, -1);
+        java.util.concurrent.CompletableFuture<DockerCli.Result> a = java.util.concurrent.CompletableFuture.supplyAsync(() -> docker.run("pull", img[0]));
+        java.util.concurrent.CompletableFuture<DockerCli.Result> b = java.util.concurrent.CompletableFuture.supplyAsync(() -> docker.run("pull", img[0]));
+        a.join().ok();
+        b.join().ok();
+        assertThat(imageId(img[0])).isEqualTo(img[1]);
+        assertThat(proxy.requests().stream().filter(l -> l.startsWith("GET /v2/faults/shared/blobs/" + img[2])).count()).isEqualTo(1);
+    }
+
+    @Test
+    void aCancelledPullKeepsItsPartialDownloadForTheNextPull() throws Exception {
+        String[] img = image("faults/cancel");
+        proxy.add(FaultProxy.path("/blobs/" + img[2]), Kind.STALL, 0, 200_000, 1)
+                .add(FaultProxy.path("/blobs/" + img[2]), Kind.STALL, 0, 0, -1);
+        ProcessBuilder pb = new ProcessBuilder("docker", "pull", img[0]);
+        pb.environment().put("DOCKER_HOST", imaged.dockerHost());
+        pb.environment().put("DOCKER_CONFIG", dir.resolve("docker-config").toString());
+        pb.redirectErrorStream(true).redirectOutput(dir.resolve("cancelled-pull.out").toFile());
+        Process client = pb.start();
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < deadline && (partials(".part").isEmpty() || Files.size(partials(".part").get(0)) < 200_000)) {
+            Thread.sleep(100);
+        }
+        client.destroy(); // the client goes away mid-download
+        client.waitFor();
+        assertThat(imageId(img[0])).isNull();
+        // imaged notices at its next progress write (after the stall timeout) and stops, keeping the bytes
+        Thread.sleep(3000);
+        List<Path> parts = partials(".part");
+        assertThat(parts).hasSize(1);
+        long kept = Files.size(parts.get(0));
+        assertThat(kept).isEqualTo(200_000);
+
+        proxy.clearFaults();
+        int before = proxy.requests().size();
+        docker.run("pull", img[0]).ok();
+        assertThat(imageId(img[0])).isEqualTo(img[1]);
+        assertThat(proxy.requests().subList(before, proxy.requests().size()).stream()
+                .filter(l -> l.contains("/blobs/" + img[2])).toList())
+                .containsExactly("GET /v2/faults/cancel/blobs/" + img[2] + " bytes=" + kept + "-");
+    }
+
+    @Test
+    void aLyingRegistryLeavesNothingBehind() throws Exception {
+        String[] img = image("faults/lie");
+        proxy.add(FaultProxy.path("/blobs/" + img[2]), Kind.CORRUPT, 0, 1000, -1);
+        DockerCli.Result r = docker.run("pull", img[0]);
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.stderr()).contains("filesystem layer verification failed for digest " + img[2]);
+        assertThat(imageId(img[0])).isNull();
+        assertThat(partials(".part")).isEmpty();
+        assertThat(Files.exists(imaged.dataRoot().resolve("blobs/sha256/" + img[2].substring(7)))).isFalse();
+
+        // a config whose diff IDs do not match the layers
+        Layer l = TestImages.layer(Map.of("a", "a\n"), Compression.GZIP);
+        Layer other = TestImages.layer(Map.of("b", "b\n"), Compression.GZIP);
+        byte[] cfg = TestImages.config(List.of(other), "linux", "amd64", null, "mismatch");
+        seeder.manifest("faults/diffid", "1", TestImages.DOCKER_MANIFEST, TestImages.manifest(seeder, "faults/diffid", cfg, List.of(l), false));
+        DockerCli.Result mismatch = docker.run("pull", proxy.host() + "/faults/diffid:1");
+        assertThat(mismatch.exitCode()).isEqualTo(1);
+        assertThat(mismatch.stderr()).contains("does not match the image configuration");
+        assertThat(imageId(proxy.host() + "/faults/diffid:1")).isNull();
+        assertThat(docker.run("images", "-aq").ok().stdout()).doesNotContain(RegistrySeeder.sha256(cfg).substring(7, 19));
+    }
+}

@@ -1,0 +1,45 @@
+package io.imaged.transfer;
+
+import io.imaged.config.ImagedProperties;
+import io.imaged.store.Digest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PartialDownloadsTest {
+    @TempDir
+    Path root;
+
+    private ImagedProperties props(Duration retention) {
+        return new ImagedProperties(root, List.of(), 3, 5, retention, org.springframework.util.unit.DataSize.ofGigabytes(1),
+                new ImagedProperties.Registry(List.of(), List.of(), Duration.ofSeconds(5), Duration.ofSeconds(5), 3,
+                        "https://registry-1.docker.io", 4 << 20, Duration.ofMillis(10)));
+    }
+
+    @Test
+    void expiredPartialsAreRemovedAndVerifiedBlobsAreGcRoots() throws Exception {
+        PartialDownloads partials = new PartialDownloads(props(Duration.ofHours(1)));
+        Digest old = Digest.sha256("old");
+        Digest fresh = Digest.sha256("fresh");
+        Files.write(partials.part(old), new byte[10]);
+        Files.setLastModifiedTime(partials.part(old), FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+        Files.write(partials.part(fresh), new byte[10]);
+        partials.markVerified(fresh);
+        assertThat(partials.blobRoots()).containsExactly(fresh);
+
+        partials.cleanup();
+        assertThat(Files.exists(partials.part(old))).isFalse();
+        assertThat(Files.exists(partials.part(fresh))).isTrue();
+
+        partials.clearVerified(fresh);
+        assertThat(partials.blobRoots()).isEmpty();
+    }
+}

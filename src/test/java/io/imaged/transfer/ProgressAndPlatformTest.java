@@ -1,0 +1,56 @@
+package io.imaged.transfer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.image.Platform;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ProgressAndPlatformTest {
+    private final ObjectMapper json = new ObjectMapper();
+
+    @Test
+    void progressLinesAreDockerdsBytes() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ProgressOutput p = new ProgressOutput(out, json);
+        p.status("1", "Pulling from test/small");
+        p.layer("c50cb82cfb01", "Pulling fs layer");
+        p.progress("676e6a198f77", "Downloading", 151, 151);
+        p.status(null, "Digest: sha256:2bbc664969017757569a116f77e7b797ff03d6249b6370c8becb7ac6dbbdff42");
+        p.error("boom");
+        // lines from docs/reference/dockerd-registry-commands.md (raw API pull)
+        assertThat(out.toString()).isEqualTo(
+                "{\"status\":\"Pulling from test/small\",\"id\":\"1\"}\r\n"
+                + "{\"status\":\"Pulling fs layer\",\"progressDetail\":{},\"id\":\"c50cb82cfb01\"}\r\n"
+                + "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":151,\"total\":151},\"progress\":\"[==================================================>]     151B/151B\",\"id\":\"676e6a198f77\"}\r\n"
+                + "{\"status\":\"Digest: sha256:2bbc664969017757569a116f77e7b797ff03d6249b6370c8becb7ac6dbbdff42\"}\r\n"
+                + "{\"errorDetail\":{\"message\":\"boom\"},\"error\":\"boom\"}\r\n");
+    }
+
+    @Test
+    void humanSizesAndPartialBars() {
+        assertThat(ProgressBar.humanSize(151)).isEqualTo("151B");
+        assertThat(ProgressBar.humanSize(1234)).isEqualTo("1.234kB");
+        assertThat(ProgressBar.humanSize(12_345_678)).isEqualTo("12.35MB");
+        assertThat(ProgressBar.humanSize(2_000_000)).isEqualTo("2MB");
+        assertThat(ProgressBar.render(500_000, 2_000_000)).isEqualTo("[============>                                      ]    500kB/2MB");
+    }
+
+    @Test
+    void choosesPlatformsAsContainerdDoes() throws Exception {
+        JsonNode list = json.readTree("[{\"digest\":\"a\",\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
+                + "{\"digest\":\"b\",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\",\"variant\":\"v8\"}},"
+                + "{\"digest\":\"c\",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v6\"}},"
+                + "{\"digest\":\"d\",\"platform\":{\"os\":\"unknown\",\"architecture\":\"unknown\"}}]");
+        assertThat(PlatformMatcher.choose(list, Platform.parse("linux/amd64")).path("digest").asText()).isEqualTo("a");
+        assertThat(PlatformMatcher.choose(list, Platform.parse("linux/arm64")).path("digest").asText()).isEqualTo("b");
+        assertThat(PlatformMatcher.choose(list, Platform.parse("linux/arm64/v8")).path("digest").asText()).isEqualTo("b");
+        // arm/v7 runs v6 images
+        assertThat(PlatformMatcher.choose(list, Platform.parse("linux/arm/v7")).path("digest").asText()).isEqualTo("c");
+        assertThat(PlatformMatcher.choose(list, Platform.parse("linux/arm/v5"))).isNull();
+        assertThat(PlatformMatcher.choose(list, Platform.parse("linux/s390x"))).isNull();
+    }
+}
