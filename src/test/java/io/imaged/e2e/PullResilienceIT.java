@@ -185,6 +185,20 @@ class PullResilienceIT {
     }
 
     @Test
+    void blobRedirectsAreFollowedAndResumedThere() throws Exception {
+        String[] img = image("faults/redirect");
+        try (FaultProxy storage = new FaultProxy(registry.url())) {
+            proxy.redirect(FaultProxy.path("/blobs/" + img[2]), storage.host());
+            storage.add(FaultProxy.path("/blobs/" + img[2]), Kind.CUT, 0, 300_000, 1);
+            docker.run("pull", img[0]).ok();
+            assertThat(imageId(img[0])).isEqualTo(img[1]);
+            List<String> atStorage = storage.requests().stream().filter(l -> l.contains("/blobs/" + img[2])).toList();
+            assertThat(atStorage).hasSize(2);
+            assertThat(atStorage.get(1)).matches(".* bytes=\\d+-");
+        }
+    }
+
+    @Test
     void aLyingRegistryLeavesNothingBehind() throws Exception {
         String[] img = image("faults/lie");
         proxy.add(FaultProxy.path("/blobs/" + img[2]), Kind.CORRUPT, 0, 1000, -1);
