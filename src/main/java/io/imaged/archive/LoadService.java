@@ -269,6 +269,10 @@ public class LoadService {
 
     private List<String> commit(List<Planned> plan, Map<Digest, LayerIngester.IngestedTar> ingested, Lease lease) throws IOException {
         List<String> lines = new ArrayList<>();
+        // dockerd collects "Loaded image ID" lines for every image and prints them all at the end when the
+        // last image of the archive had no tags (its imageRefCount is reset per image); kept for parity
+        List<String> idLines = new ArrayList<>();
+        boolean lastHadTags = false;
         store.lock().writeLock().lock();
         try {
             for (Planned p : plan) {
@@ -284,10 +288,8 @@ public class LoadService {
                 }
                 Image img = store.images().create(p.config(), null);
                 events.image("load", img.id().toString(), img.id().toString(), img.config().labels());
-                if (p.tags().isEmpty()) {
-                    lines.add("Loaded image ID: " + img.id());
-                    continue;
-                }
+                idLines.add("Loaded image ID: " + img.id());
+                lastHadTags = !p.tags().isEmpty();
                 for (ImageReference t : p.tags()) {
                     Digest prev = store.references().get(t);
                     if (prev != null && !prev.equals(img.id())) {
@@ -299,6 +301,7 @@ public class LoadService {
                     lines.add("Loaded image: " + t.familiarString());
                 }
             }
+            if (!lastHadTags) lines.addAll(idLines);
             return lines;
         } finally {
             store.lock().writeLock().unlock();
