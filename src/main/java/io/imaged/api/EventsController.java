@@ -44,12 +44,12 @@ public class EventsController {
                        @RequestParam(required = false) String filters, HttpServletResponse response) throws IOException {
         long sinceNano = parseTime(since);
         long untilNano = parseTime(until);
-        if (untilNano != 0 && untilNano < sinceNano) {
+        if (given(until) && untilNano < sinceNano) {
             throw ApiException.badRequest("`since` time (" + since + ") cannot be after `until` time (" + until + ")");
         }
         EventFilter filter = EventFilter.parse(json, filters);
         long now = System.currentTimeMillis() * 1_000_000L;
-        boolean onlyPast = untilNano != 0 && untilNano < now;
+        boolean onlyPast = given(until) && untilNano < now;
 
         response.setStatus(200);
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
@@ -59,10 +59,11 @@ public class EventsController {
         try (EventBus.Subscription sub = bus.subscribe(e -> {
             if (filter.test(e)) live.offer(e);
         })) {
-            if (sinceNano != 0 || untilNano != 0) {
+            // any since or until (even 0, which is 1970 and not "unset") replays the ring, as moby's loadBufferedEvents
+            if (given(since) || given(until)) {
                 for (Event e : sub.past()) {
                     if (e.timeNano() < sinceNano) continue;
-                    if (untilNano != 0 && e.timeNano() > untilNano) continue;
+                    if (given(until) && e.timeNano() > untilNano) continue;
                     if (filter.test(e)) write(out, e);
                 }
                 out.flush();
@@ -70,7 +71,7 @@ public class EventsController {
             if (onlyPast) return;
             while (true) {
                 long waitMs = 1000;
-                if (untilNano != 0) {
+                if (given(until)) {
                     long left = (untilNano - System.currentTimeMillis() * 1_000_000L) / 1_000_000L;
                     if (left <= 0) return;
                     waitMs = Math.min(waitMs, left);
@@ -83,13 +84,17 @@ public class EventsController {
                     return;
                 }
                 if (e == null) continue;
-                if (untilNano != 0 && e.timeNano() > untilNano) return;
+                if (given(until) && e.timeNano() > untilNano) return;
                 write(out, e);
                 out.flush();
             }
         } catch (IOException clientGone) {
             // the client closed the stream: nothing more to do
         }
+    }
+
+    private static boolean given(String time) {
+        return time != null && !time.isEmpty();
     }
 
     private void write(OutputStream out, Event e) throws IOException {

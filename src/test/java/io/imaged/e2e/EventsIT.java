@@ -57,6 +57,12 @@ class EventsIT {
         return System.currentTimeMillis() / 1000;
     }
 
+    /** A timestamp as the CLI takes it, {@code seconds.nanoseconds}, so that tests sharing the daemon do not overlap. */
+    static String preciseNow() {
+        java.time.Instant i = java.time.Instant.now();
+        return i.getEpochSecond() + "." + String.format("%09d", i.getNano());
+    }
+
     private List<JsonNode> events(String... extra) throws Exception {
         List<String> args = new ArrayList<>(List.of("events", "--format", "{{json .}}"));
         args.addAll(List.of(extra));
@@ -71,7 +77,7 @@ class EventsIT {
 
     @Test
     void imageOperationsLogTheEventsDockerdLogs() throws Exception {
-        long t0 = now() - 1;
+        String since = preciseNow();
         byte[] tar = Tars.of(Map.of("ev/file.txt", "events\n"));
         String id = docker.run(new ByteArrayInputStream(tar), "import", "-c", "LABEL ev=1", "-m", "evmsg", "-", "ev/imported:1").ok().stdout().trim();
         docker.run("tag", "ev/imported:1", "ev/imported:2").ok();
@@ -81,10 +87,9 @@ class EventsIT {
         docker.run("rmi", "ev/imported:1").ok();
         docker.run("load", "-i", saved.toString()).ok();
         docker.run("image", "prune", "-f").ok();
-        Thread.sleep(1100);
-        long t1 = now();
+        String until = preciseNow();
 
-        List<JsonNode> all = events("--since", Long.toString(t0), "--until", Long.toString(t1));
+        List<JsonNode> all = events("--since", since, "--until", until);
         // the order and naming of dockerd 20.10: tag before import, untag names the ID, delete carries no labels
         assertThat(summary(all)).containsExactly(
                 "tag ev/imported:1", "import " + id, "tag ev/imported:2", "untag " + id, "save " + id,
@@ -100,8 +105,6 @@ class EventsIT {
         assertThat(prune.path("Actor").path("ID").asText()).isEmpty();
         assertThat(prune.path("Actor").path("Attributes").path("reclaimed").asText()).isEqualTo("0");
 
-        String since = Long.toString(t0);
-        String until = Long.toString(t1);
         assertThat(summary(events("--since", since, "--until", until, "--filter", "type=image", "--filter", "event=tag")))
                 .containsExactly("tag ev/imported:1", "tag ev/imported:2");
         assertThat(summary(events("--since", since, "--until", until, "--filter", "image=ev/imported:1")))

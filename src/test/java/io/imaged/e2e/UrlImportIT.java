@@ -136,7 +136,7 @@ class UrlImportIT {
     @Test
     void failuresAreClearAndStoreNothing() throws Exception {
         List<String> blobsBefore = blobs();
-        String imagesBefore = docker.run("images", "-a", "--no-trunc").ok().stdout();
+        String imagesBefore = docker.run("images", "-a", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}").ok().stdout();
 
         DockerCli.Result missing = docker.run("import", base + "/missing.tar", "demo/fail:1");
         assertThat(missing.exitCode()).isEqualTo(1);
@@ -165,7 +165,7 @@ class UrlImportIT {
         DockerCli.Result scheme = docker.run("import", "ftp://127.0.0.1/x.tar", "demo/fail:6");
         assertThat(scheme.exitCode()).isEqualTo(1);
 
-        assertThat(docker.run("images", "-a", "--no-trunc").ok().stdout()).isEqualTo(imagesBefore);
+        assertThat(docker.run("images", "-a", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}").ok().stdout()).isEqualTo(imagesBefore);
         assertThat(blobs()).isEqualTo(blobsBefore);
     }
 
