@@ -62,11 +62,22 @@ public class ArchiveController {
     public void load(@RequestParam(defaultValue = "false") boolean quiet, HttpServletRequest request,
                      HttpServletResponse response) throws IOException {
         // everything is checked and stored before the answer starts, so a bad archive is a plain 400
-        List<String> lines = loader.load(request.getInputStream());
+        LoadService.Result result = loader.load(request.getInputStream());
         response.setStatus(200);
         response.setContentType("application/json");
         OutputStream out = response.getOutputStream();
-        for (String line : lines) {
+        if (!quiet) {
+            for (LoadService.LoadedLayer l : result.layers()) {
+                Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("status", "Loading layer");
+                m.put("progressDetail", Map.of("current", l.tarSize(), "total", l.tarSize()));
+                m.put("progress", io.imaged.image.UrlImporter.bar(l.tarSize(), l.tarSize()));
+                m.put("id", l.diffId().shortHex());
+                out.write(json.writeValueAsBytes(m));
+                out.write('\n');
+            }
+        }
+        for (String line : result.lines()) {
             out.write(json.writeValueAsBytes(Map.of("stream", line + "\n")));
             out.write('\n');
         }

@@ -25,7 +25,6 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -56,16 +55,24 @@ public class LoadService {
                    List<ImageReference> tags) {
     }
 
-    /** Loads the archive; returns the lines dockerd prints (tag moves, then Loaded image...). */
-    public List<String> load(InputStream body) throws IOException {
+    /** A layer this load stored (dockerd reports these as "Loading layer" unless quiet). */
+    public record LoadedLayer(Digest diffId, long tarSize) {
+    }
+
+    /** What a load did: the layers it stored, in order, and the lines dockerd prints (tag moves, Loaded image...). */
+    public record Result(List<LoadedLayer> layers, List<String> lines) {
+    }
+
+    public Result load(InputStream body) throws IOException {
         try (ArchiveReader.Unpacked archive = ArchiveReader.unpack(body, store.blobs().tempDir())) {
             List<Planned> plan = plan(archive);
             boolean ok = false;
             try (Lease lease = store.lease()) {
                 Map<Digest, LayerIngester.IngestedTar> ingested = ingestLayers(archive, plan, lease);
-                List<String> out = commit(plan, ingested, lease);
+                List<String> lines = commit(plan, ingested, lease);
                 ok = true;
-                return out;
+                return new Result(ingested.values().stream()
+                        .map(t -> new LoadedLayer(t.measurement().diffId(), t.measurement().tarSize())).toList(), lines);
             } finally {
                 if (!ok) {
                     // blobs this load wrote and no image uses go again
@@ -236,7 +243,7 @@ public class LoadService {
 
     /** Stores every layer the store does not have yet, verifying diff IDs (and OCI blob digests). */
     private Map<Digest, LayerIngester.IngestedTar> ingestLayers(ArchiveReader.Unpacked archive, List<Planned> plan, Lease lease) throws IOException {
-        Map<Digest, LayerIngester.IngestedTar> done = new HashMap<>();
+        Map<Digest, LayerIngester.IngestedTar> done = new java.util.LinkedHashMap<>();
         for (Planned p : plan) {
             List<Digest> chains = io.imaged.store.LayerStore.chainIds(p.parsed().diffIds());
             for (int i = 0; i < chains.size(); i++) {

@@ -179,7 +179,7 @@ public class UrlImporter {
     }
 
     /** The text progress bar of moby's JSONProgress.String. */
-    static String bar(long current, long total) {
+    public static String bar(long current, long total) {
         if (total <= 0) return human(current);
         int width = 50;
         int filled = (int) Math.min(width, current * width / total);
