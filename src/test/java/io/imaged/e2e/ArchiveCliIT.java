@@ -193,6 +193,30 @@ class ArchiveCliIT {
     }
 
     @Test
+    void theRawApiSavesSeveralNamesAndHonoursPlatform() throws Exception {
+        docker.run("load", "-i", ARCHIVES.resolve("dockerd-20.10-save.tar").toString()).ok();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpResponse<byte[]> r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                imaged.tcpUrl() + "/v1.50/images/get?names=archive/alpha:1&names=archive/beta:1")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValue("application/x-tar");
+        assertThat(new String(readTar(r.body()).get("manifest.json"), StandardCharsets.UTF_8))
+                .contains("\"RepoTags\":[\"archive/alpha:1\"]", "\"RepoTags\":[\"archive/beta:1\"]");
+
+        String arm = java.net.URLEncoder.encode("{\"os\":\"linux\",\"architecture\":\"arm64\"}", StandardCharsets.UTF_8);
+        java.net.http.HttpResponse<String> wrong = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                imaged.tcpUrl() + "/v1.50/images/archive%2Fbeta:1/get?platform=" + arm)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(wrong.statusCode()).isEqualTo(404);
+        assertThat(wrong.body()).contains("does not provide the specified platform (linux/arm64)");
+        String amd = java.net.URLEncoder.encode("{\"os\":\"linux\",\"architecture\":\"amd64\"}", StandardCharsets.UTF_8);
+        assertThat(http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                imaged.tcpUrl() + "/v1.50/images/archive%2Fbeta:1/get?platform=" + amd)).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void dockerJavaSavesAndLoads() throws Exception {
         docker.run("load", "-i", ARCHIVES.resolve("dockerd-20.10-save.tar").toString()).ok();
         DockerClient client = DockerJava.connect(imaged.dockerHost());
