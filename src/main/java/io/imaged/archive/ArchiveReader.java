@@ -27,6 +27,11 @@ public final class ArchiveReader {
     static final int MAX_ENTRIES = 200_000;
     static final int MAX_NAME = 4096;
     private static final int MAX_LINK_HOPS = 16;
+    /**
+     * Most bytes one step to the next entry may read: padding, header blocks and the PAX / GNU long-name data that
+     * commons-compress holds in memory. Without a cap a huge "header" would be buffered whole.
+     */
+    static final long MAX_HEADER_BYTES = (1L << 20) + 20 * 1024;
 
     private ArchiveReader() {
     }
@@ -86,9 +91,14 @@ public final class ArchiveReader {
 
     private static void read(InputStream in, Unpacked u) throws IOException {
         int seq = 0;
-        try (TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
-            TarArchiveEntry e;
-            while ((e = tar.getNextEntry()) != null) {
+        HeaderBudget budget = new HeaderBudget(in);
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(budget)) {
+            while (true) {
+                // every entry's data has been read by now, so all getNextEntry reads is header and metadata
+                budget.limit(MAX_HEADER_BYTES);
+                TarArchiveEntry e = tar.getNextEntry();
+                budget.unlimited();
+                if (e == null) break;
                 if (++seq > MAX_ENTRIES) throw new InvalidArchiveException("invalid archive: more than " + MAX_ENTRIES + " entries");
                 String raw = e.getName();
                 if (raw.length() > MAX_NAME) throw new InvalidArchiveException("invalid archive: entry name longer than " + MAX_NAME + " bytes");
@@ -132,6 +142,51 @@ public final class ArchiveReader {
             throw new InvalidArchiveException("invalid archive: " + e.getMessage(), e);
         }
         if (seq == 0) throw new InvalidArchiveException("invalid archive: empty input, no manifest.json or index.json");
+    }
+
+    /** Counts the bytes read while a limit is set and stops a read that would go past it. */
+    private static final class HeaderBudget extends java.io.FilterInputStream {
+        private long left = Long.MAX_VALUE;
+
+        HeaderBudget(InputStream in) {
+            super(in);
+        }
+
+        void limit(long bytes) {
+            left = bytes;
+        }
+
+        void unlimited() {
+            left = Long.MAX_VALUE;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) throw tooBig();
+            int b = in.read();
+            if (b >= 0 && left != Long.MAX_VALUE) left--;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) throw tooBig();
+            int n = in.read(b, off, (int) Math.min(len, left));
+            if (n > 0 && left != Long.MAX_VALUE) left -= n;
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            if (left <= 0) throw tooBig();
+            long s = in.skip(Math.min(n, left));
+            if (s > 0 && left != Long.MAX_VALUE) left -= s;
+            return s;
+        }
+
+        private static InvalidArchiveException tooBig() {
+            return new InvalidArchiveException("invalid archive: tar header larger than " + MAX_HEADER_BYTES + " bytes");
+        }
     }
 
     private static boolean isClientAbort(Throwable e) {

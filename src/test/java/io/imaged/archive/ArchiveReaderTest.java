@@ -47,6 +47,28 @@ class ArchiveReaderTest {
     }
 
     @Test
+    void capsHeadersBeforeTheyAreBufferedWhole() {
+        // a 2 MiB PAX path: commons-compress would hold it in memory; the budget stops it first
+        byte[] huge = new TarBuilder().pax("path", "y".repeat(2 << 20)).file("short", "x").build();
+        assertThatThrownBy(() -> ArchiveReader.unpack(new ByteArrayInputStream(huge), tmp))
+                .isInstanceOf(InvalidArchiveException.class).hasMessageContaining("tar header larger than");
+        // a PAX path within the budget is read, and then it is the name
+        byte[] named = new TarBuilder().pax("path", "dir/from-pax").file("short", "x").build();
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> {
+            try (ArchiveReader.Unpacked u = ArchiveReader.unpack(new ByteArrayInputStream(named), tmp)) {
+                assertThat(u.has("dir/from-pax")).isTrue();
+            }
+        })).isNull();
+        // big file data is not header: a 3 MiB entry is fine
+        byte[] big = new TarBuilder().file("big.bin", new byte[3 << 20]).file("after", "ok").build();
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> {
+            try (ArchiveReader.Unpacked u = ArchiveReader.unpack(new ByteArrayInputStream(big), tmp)) {
+                assertThat(u.has("after")).isTrue();
+            }
+        })).isNull();
+    }
+
+    @Test
     void rejectsSymlinkLoopsAndCleansUpOnErrors() throws Exception {
         byte[] loop = new TarBuilder().symlink("a", "b").symlink("b", "a").build();
         try (ArchiveReader.Unpacked u = ArchiveReader.unpack(new ByteArrayInputStream(loop), tmp)) {

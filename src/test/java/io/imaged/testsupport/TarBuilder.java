@@ -29,6 +29,17 @@ public final class TarBuilder {
         return file(name, text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** A PAX extended header ('x') setting {@code key=value} for the next entry, written as is. */
+    public TarBuilder pax(String key, String value) {
+        String record = " " + key + "=" + value + "\n";
+        int len = record.getBytes(StandardCharsets.UTF_8).length;
+        int total = len + Integer.toString(len).length();
+        if (Integer.toString(total).length() != Integer.toString(len).length()) total++;
+        entries.add(new Entry("././@PaxHeader", TarConstants.LF_PAX_EXTENDED_HEADER_LC, null,
+                (total + record).getBytes(StandardCharsets.UTF_8)));
+        return this;
+    }
+
     public TarBuilder dir(String name) {
         entries.add(new Entry(name.endsWith("/") ? name : name + "/", TarConstants.LF_DIR, null, new byte[0]));
         return this;
@@ -55,9 +66,10 @@ public final class TarBuilder {
                     if (e.link() != null) te.setLinkName(e.link());
                     te.setModTime(0);
                     te.setMode(e.type() == TarConstants.LF_DIR ? 040755 : e.type() == TarConstants.LF_SYMLINK ? 0120777 : 0100644);
-                    if (e.type() == TarConstants.LF_NORMAL) te.setSize(e.data().length);
+                    boolean hasData = e.type() == TarConstants.LF_NORMAL || e.type() == TarConstants.LF_PAX_EXTENDED_HEADER_LC;
+                    if (hasData) te.setSize(e.data().length);
                     tar.putArchiveEntry(te);
-                    if (e.type() == TarConstants.LF_NORMAL) tar.write(e.data());
+                    if (hasData) tar.write(e.data());
                     tar.closeArchiveEntry();
                 }
             }
