@@ -198,13 +198,13 @@ class HostileArchiveIT {
     /** Sends the archive, expects a 400 naming the defect, and checks the store did not change at all. */
     private void rejected(byte[] archive, String messagePart) throws Exception {
         Map<String, String> before = snapshot();
-        String imagesBefore = docker.run("images", "-a", "--no-trunc").ok().stdout();
+        String imagesBefore = docker.run("images", "-a", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}").ok().stdout();
         HttpResponse<String> r = load(archive);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
         JsonNode body = json.readTree(r.body());
         assertThat(body.path("message").asText()).contains(messagePart);
         assertThat(snapshot()).isEqualTo(before);
-        assertThat(docker.run("images", "-a", "--no-trunc").ok().stdout()).isEqualTo(imagesBefore);
+        assertThat(docker.run("images", "-a", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}").ok().stdout()).isEqualTo(imagesBefore);
         try (Stream<Path> s = Files.list(imaged.dataRoot().resolve("blobs/tmp"))) {
             assertThat(s).as("load temp files are removed").isEmpty();
         }
