@@ -12,6 +12,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
@@ -35,12 +37,12 @@ public class ImageStore {
     /** Loads every image; one whose config does not parse or whose layers are missing is deleted. */
     public void load() throws IOException {
         byHex.clear();
-        List<Digest> broken = new ArrayList<>();
-        backend.walk(id -> {
+        Queue<Digest> broken = new ConcurrentLinkedQueue<>();
+        backend.walk((id, bytes) -> { // in parallel
             try {
-                Image img = read(id);
+                Image img = read(id, bytes);
                 if (img == null) broken.add(id);
-                else byHex.put(id.hex(), img);
+                else put(img);
             } catch (IOException | RuntimeException e) {
                 broken.add(id);
             }
@@ -50,13 +52,12 @@ public class ImageStore {
         for (Image img : List.copyOf(byHex.values())) {
             if (img.parent() != null && !byHex.containsKey(img.parent().hex())) {
                 backend.deleteMetadata(img.id(), PARENT);
-                byHex.put(img.id().hex(), withParent(img, null));
+                put(withParent(img, null));
             }
         }
     }
 
-    private Image read(Digest id) throws IOException {
-        byte[] bytes = backend.get(id);
+    private Image read(Digest id, byte[] bytes) throws IOException {
         ImageConfig config = ImageConfig.parse(json, bytes);
         List<Digest> chain = LayerStore.chainIds(config.diffIds());
         long size = 0;
@@ -105,7 +106,7 @@ public class ImageStore {
         if (parent != null) backend.setMetadata(id, PARENT, parent.toString().getBytes(StandardCharsets.UTF_8));
         backend.set(configBytes);
         Image img = new Image(id, config, chain, parent, size, null);
-        byHex.put(id.hex(), img);
+        put(img);
         return img;
     }
 
@@ -119,6 +120,10 @@ public class ImageStore {
 
     public Collection<Image> all() {
         return byHex.values();
+    }
+
+    private void put(Image img) {
+        byHex.put(img.id().hex(), img);
     }
 
     public int count() {
@@ -148,7 +153,7 @@ public class ImageStore {
         Image img = byHex.get(id.hex());
         if (img == null) return;
         backend.setMetadata(id, LAST_UPDATED, when.toString().getBytes(StandardCharsets.UTF_8));
-        byHex.put(id.hex(), new Image(img.id(), img.config(), img.chainIds(), img.parent(), img.size(), when));
+        put(new Image(img.id(), img.config(), img.chainIds(), img.parent(), img.size(), when));
     }
 
     public void delete(Digest id) throws IOException {
@@ -156,7 +161,7 @@ public class ImageStore {
         backend.delete(id);
         for (Image child : children(id)) {
             backend.deleteMetadata(child.id(), PARENT);
-            byHex.put(child.id().hex(), withParent(child, null));
+            put(withParent(child, null));
         }
     }
 

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -40,28 +41,40 @@ public class ReferenceStore {
     }
 
     private void load() throws IOException {
+        List<String> lines = new ArrayList<>();
         for (Path p : List.of(snapshot, journal)) {
             if (!Files.exists(p)) continue;
             byte[] bytes = Files.readAllBytes(p);
             String text = new String(bytes, StandardCharsets.UTF_8);
             int end = text.lastIndexOf('\n'); // anything after the last newline is a torn append
             if (end < 0) continue;
-            for (String line : text.substring(0, end).split("\n")) apply(line);
+            lines.addAll(Arrays.asList(text.substring(0, end).split("\n")));
+        }
+        // parsing (normalising) tens of thousands of references is the costly part: in parallel, applied in order
+        for (Change c : lines.parallelStream().map(ReferenceStore::parseLine).toList()) {
+            if (c == null) continue;
+            if (c.ref() != null) putInMemory(c.ref(), c.image());
+            else removeInMemory(c.name());
         }
         compact();
     }
 
-    private void apply(String line) {
+    /** One journal line: {@code + ref image} or {@code - ref}; null for a corrupt line, which names nothing usable. */
+    private record Change(String name, ImageReference ref, Digest image) {
+    }
+
+    private static Change parseLine(String line) {
         String[] parts = line.split(" ");
         try {
             if (parts.length == 3 && parts[0].equals("+")) {
-                putInMemory(ImageReference.parse(parts[1]), Digest.parse(parts[2]));
+                return new Change(parts[1], ImageReference.parse(parts[1]), Digest.parse(parts[2]));
             } else if (parts.length == 2 && parts[0].equals("-")) {
-                removeInMemory(parts[1]);
+                return new Change(parts[1], null, null);
             }
-        } catch (IllegalArgumentException e) {
-            // a corrupt line names nothing usable; skip it
+        } catch (RuntimeException e) {
+            // a bad digest or reference (InvalidReferenceException): skip the line
         }
+        return null;
     }
 
     private synchronized void compact() throws IOException {
