@@ -27,6 +27,21 @@ public class ImageStore {
     private final LayerStore layers;
     private final ObjectMapper json;
     private final NavigableMap<String, Image> byHex = new ConcurrentSkipListMap<>();
+    /** The same images in listing order (newest first, then by ID), kept as they change rather than sorted per request. */
+    private final NavigableMap<ListingKey, Image> newestFirst = new ConcurrentSkipListMap<>();
+
+    private record ListingKey(Instant created, String hex) implements Comparable<ListingKey> {
+        static ListingKey of(Image img) {
+            Instant c = img.config().created();
+            return new ListingKey(c == null ? Instant.EPOCH : c, img.id().hex());
+        }
+
+        @Override
+        public int compareTo(ListingKey o) {
+            int byTime = o.created.compareTo(created);
+            return byTime != 0 ? byTime : hex.compareTo(o.hex);
+        }
+    }
 
     public ImageStore(StoreBackend backend, LayerStore layers, ObjectMapper json) {
         this.backend = backend;
@@ -37,6 +52,7 @@ public class ImageStore {
     /** Loads every image; one whose config does not parse or whose layers are missing is deleted. */
     public void load() throws IOException {
         byHex.clear();
+        newestFirst.clear();
         Queue<Digest> broken = new ConcurrentLinkedQueue<>();
         backend.walk((id, bytes) -> { // in parallel
             try {
@@ -118,12 +134,14 @@ public class ImageStore {
         return backend.get(id);
     }
 
+    /** Every image, newest first and then by ID: the order of {@code GET /images/json}. */
     public Collection<Image> all() {
-        return byHex.values();
+        return newestFirst.values();
     }
 
     private void put(Image img) {
         byHex.put(img.id().hex(), img);
+        newestFirst.put(ListingKey.of(img), img);
     }
 
     public int count() {
@@ -157,7 +175,8 @@ public class ImageStore {
     }
 
     public void delete(Digest id) throws IOException {
-        byHex.remove(id.hex());
+        Image gone = byHex.remove(id.hex());
+        if (gone != null) newestFirst.remove(ListingKey.of(gone));
         backend.delete(id);
         for (Image child : children(id)) {
             backend.deleteMetadata(child.id(), PARENT);

@@ -30,6 +30,8 @@ public class ReferenceStore {
     private final Map<String, Digest> byName = new TreeMap<>();
     private final Map<String, ImageReference> parsed = new HashMap<>();
     private final Map<Digest, Map<String, ImageReference>> byImage = new HashMap<>();
+    /** byImage's values as immutable lists, made on first use after a change, so listing copies nothing. */
+    private final Map<Digest, List<ImageReference>> listsByImage = new HashMap<>();
     private FileChannel journalChannel;
     private BufferedWriter journalWriter;
 
@@ -125,8 +127,14 @@ public class ReferenceStore {
 
     /** All references to an image, sorted, as full reference strings. */
     public synchronized List<ImageReference> referencesTo(Digest image) {
-        Map<String, ImageReference> refs = byImage.get(image);
-        return refs == null ? List.of() : List.copyOf(refs.values());
+        List<ImageReference> list = listsByImage.get(image);
+        if (list == null) {
+            Map<String, ImageReference> refs = byImage.get(image);
+            if (refs == null) return List.of();
+            list = List.copyOf(refs.values());
+            listsByImage.put(image, list);
+        }
+        return list;
     }
 
     public synchronized Map<String, Digest> snapshot() {
@@ -146,7 +154,9 @@ public class ReferenceStore {
         Digest old = byName.put(name, image);
         if (old != null) dropReverse(old, name);
         parsed.put(name, ref);
-        byImage.computeIfAbsent(image, k -> new TreeMap<>()).put(name, ref);
+        Map<String, ImageReference> refs = byImage.computeIfAbsent(image, k -> new TreeMap<>());
+        refs.put(name, ref);
+        listsByImage.remove(image);
     }
 
     private void removeInMemory(String name) {
@@ -160,6 +170,7 @@ public class ReferenceStore {
         if (refs != null) {
             refs.remove(name);
             if (refs.isEmpty()) byImage.remove(image);
+            listsByImage.remove(image);
         }
     }
 }
