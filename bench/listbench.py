@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Helper for bench/list-bench.sh: populate a daemon with tiny images over its unix socket, time
-GET /images/json, wait for /_ping. Standard library only, one client for every daemon (so the
-comparison measures the daemons, not the clients).
+GET /images/json, wait for /_ping. Standard library only. The timings are curl's time_total (connect to
+last byte, body to /dev/null): one C client for every daemon, so the comparison measures the daemons.
 
   listbench.py populate SOCK FROM TO [--jobs J]   images FROM..TO-1 (idempotent: skips existing tags)
   listbench.py time SOCK LABEL [--runs R] [--api V] -> one JSON line per query: median/min/max seconds
@@ -15,6 +15,7 @@ import json
 import os
 import socket
 import statistics
+import subprocess
 import sys
 import tarfile
 import threading
@@ -113,6 +114,16 @@ QUERIES = [
 ]
 
 
+def curl_time(sock, path):
+    """Seconds from connect to the last byte, as curl measures it (C client: its own cost is small and the same
+    for every daemon; the body goes to /dev/null)."""
+    out = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "--unix-socket", sock,
+                          "http://localhost" + path], check=True, capture_output=True, text=True).stdout.split()
+    if out[0] != "200":
+        raise RuntimeError("%s: HTTP %s" % (path, out[0]))
+    return float(out[1])
+
+
 def cmd_time(a):
     prefix = "/v%s" % a.api if a.api else ""
     for name, path in QUERIES:
@@ -121,14 +132,8 @@ def cmd_time(a):
             raise RuntimeError("%s: %d %s" % (path, st, body[:300]))
         count = len(json.loads(body))
         for _ in range(a.warmup):
-            request(a.sock, "GET", prefix + path)
-        times = []
-        for _ in range(a.runs):
-            t0 = time.perf_counter()
-            st, body = request(a.sock, "GET", prefix + path)
-            times.append(time.perf_counter() - t0)
-            if st != 200:
-                raise RuntimeError("%s: %d" % (path, st))
+            curl_time(a.sock, prefix + path)
+        times = [curl_time(a.sock, prefix + path) for _ in range(a.runs)]
         print(json.dumps({"daemon": a.label, "query": name, "entries": count, "bytes": len(body), "runs": a.runs,
                           "median": round(statistics.median(times), 5), "min": round(min(times), 5),
                           "max": round(max(times), 5)}), flush=True)
