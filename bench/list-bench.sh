@@ -9,6 +9,7 @@
 # --dir          work directory (default /tmp/imaged-list-bench); stores there are reused by a rerun,
 #                population is incremental, so a second run only times
 # --keep         leave the daemons running at the end
+# --populate-only  fill the stores and stop (time later with the same --dir)
 # Needs: java 17, python3, dockerd (Debian docker.io; overlay2), curl. Runs as root (dockerd).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,6 +20,7 @@ RUNS=20
 JOBS=4
 DIR=/tmp/imaged-list-bench
 KEEP=0
+POPULATE_ONLY=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --sizes) SIZES=$2; shift 2;;
@@ -27,6 +29,7 @@ while [ $# -gt 0 ]; do
     --jobs) JOBS=$2; shift 2;;
     --dir) DIR=$2; shift 2;;
     --keep) KEEP=1; shift;;
+    --populate-only) POPULATE_ONLY=1; shift;;
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
@@ -59,6 +62,7 @@ start_imaged() {
   $B ping-wait "$ISOCK" 300 >/dev/null
   t1=$(date +%s.%N)
   IMAGED_UP=$(awk "BEGIN{printf \"%.2f\", $t1 - $t0}")
+  IMAGED_CPU=$(awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / t}' "/proc/$IMAGED_PID/stat") # CPU until /_ping
 }
 stop_imaged() {
   [ -n "$IMAGED_PID" ] || return 0
@@ -91,7 +95,7 @@ record_startup() { # $1 = images
   local started; started=$(grep -o 'Started ImagedApplication in [0-9.]* seconds' "$DIR/imaged.log" | tail -1 | grep -o '[0-9.]*' | head -1)
   # RSS after one full listing, as a running daemon would be
   curl -sf --unix-socket "$ISOCK" http://x/images/json?all=1 >/dev/null
-  echo "{\"startup\":{\"daemon\":\"imaged\",\"images\":$1,\"ping_s\":$IMAGED_UP,\"store_loaded_ms\":${loaded:-null},\"spring_started_s\":${started:-null},\"rss_kib\":$(rss_kib "$IMAGED_PID"),\"load\":\"$(load)\"}}" >> "$RESULTS"
+  echo "{\"startup\":{\"daemon\":\"imaged\",\"images\":$1,\"ping_s\":$IMAGED_UP,\"cpu_s\":$IMAGED_CPU,\"store_loaded_ms\":${loaded:-null},\"spring_started_s\":${started:-null},\"rss_kib\":$(rss_kib "$IMAGED_PID"),\"load\":\"$(load)\"}}" >> "$RESULTS"
 }
 
 facts
@@ -105,6 +109,7 @@ for N in $SIZES; do
   dp=
   if [ "$N" -le "$DOCKERD_MAX" ]; then $B populate "$DSOCK" 0 "$N" --jobs "$JOBS" >> "$DIR/populate.log" & dp=$!; fi
   wait $ip; [ -z "$dp" ] || wait $dp
+  [ "$POPULATE_ONLY" = 0 ] || continue
 
   log "restarting imaged to measure startup with $N images"
   stop_imaged
@@ -124,4 +129,4 @@ for N in $SIZES; do
     $B time "$sock" "$who" --runs "$RUNS" | sed "s/^{/{\"images\":$N,\"load\":\"$l\",/" >> "$RESULTS"
   done
 done
-python3 "$here/list-report.py" "$RESULTS"
+[ "$POPULATE_ONLY" = 1 ] || python3 "$here/list-report.py" "$RESULTS"

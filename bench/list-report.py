@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Turns bench/list-bench.sh's results.jsonl into the Markdown tables of docs/benchmarks.md."""
+"""Turns bench/list-bench.sh's results.jsonl files (one or more runs) into the Markdown tables of docs/benchmarks.md."""
 import json
 import sys
 
 rows, startups, facts = [], [], {}
-for line in open(sys.argv[1]):
+lines = [line for f in sys.argv[1:] for line in open(f)]
+for line in lines:
     r = json.loads(line)
     if "facts" in r:
         facts = r["facts"]
@@ -41,21 +42,19 @@ for n in sizes:
             n, q, i["entries"], i["bytes"], i["median"], i0["median"],
             "%.4f" % d["median"] if d else "not measured", ratio, i["load"], d["load"] if d else ""))
 print()
-if len(sizes) > 1:
-    lo, hi = sizes[0], sizes[-1]
-    print("Growth from %d to %d images (%.0f× the images):" % (lo, hi, hi / lo))
-    for who in ("imaged", "dockerd"):
+for who in ("imaged", "dockerd"):
+    have = [n for n in sizes if any(last.get((who, n, q)) for q in queries)]
+    for lo, hi in zip(have, have[1:]):
         parts = []
         for q in queries:
             a, b = last.get((who, lo, q)), last.get((who, hi, q))
             if a and b:
                 parts.append("%s %.1f×" % (q, b["median"] / a["median"]))
-        if parts:
-            print("- %s: %s" % (who, ", ".join(parts)))
-    print()
-print("| daemon | images | first /_ping after start, s | store loaded, ms | Spring 'Started' s | RSS MiB | load |")
-print("|---|---:|---:|---:|---:|---:|---|")
+        print("- %s, %d → %d images (%.0f× the images): %s" % (who, lo, hi, hi / lo, ", ".join(parts)))
+print()
+print("| daemon | images | first /_ping after start, s | CPU until then, s | store loaded, ms | Spring 'Started' s | RSS MiB | load |")
+print("|---|---:|---:|---:|---:|---:|---:|---|")
 for s in startups:
-    print("| %s | %d | %.2f | %s | %s | %.0f | %s |" % (
-        s["daemon"], s["images"], s["ping_s"], s.get("store_loaded_ms", "–") or "–",
+    print("| %s | %d | %.2f | %s | %s | %s | %.0f | %s |" % (
+        s["daemon"], s["images"], s["ping_s"], s.get("cpu_s", "–"), s.get("store_loaded_ms", "–") or "–",
         s.get("spring_started_s", "–") or "–", s["rss_kib"] / 1024, s["load"]))
