@@ -80,13 +80,17 @@ public final class RegistrySession {
     /** {@code GET /v2/}: checks the endpoint speaks the v2 API and learns how it wants to be authenticated. */
     void ping() throws IOException {
         URI uri = endpoint.resolve("/v2/");
-        HttpResponse<byte[]> r = retrying.call("ping", () -> rawSend(HttpRequest.newBuilder(uri).GET(), "GET", uri,
-                HttpResponse.BodyHandlers.ofByteArray(), true));
+        HttpResponse<byte[]> r = retrying.call("ping", () -> {
+            HttpResponse<byte[]> answer = rawSend(HttpRequest.newBuilder(uri).GET(), "GET", uri,
+                    HttpResponse.BodyHandlers.ofByteArray(), true);
+            if (answer.statusCode() != 401 && answer.statusCode() != 200) {
+                throw RegistryException.of(answer.statusCode(), answer.body(), json);
+            }
+            return answer;
+        });
         if (r.statusCode() == 401) {
             challenge = Challenge.pick(r.headers().allValues("WWW-Authenticate")).orElse(null);
             if (challenge != null) authenticate();
-        } else if (r.statusCode() != 200) {
-            throw RegistryException.of(r.statusCode(), r.body(), json);
         }
     }
 
@@ -346,7 +350,11 @@ public final class RegistrySession {
      */
     public Digest uploadBlob(URI location, Digest digest, long size, Supplier<InputStream> content) throws IOException {
         URI[] loc = {location};
+        boolean[] fresh = {true};
         return retrying.call("upload", () -> {
+            // a retry starts a new upload: the registry may have dropped or half-received the old one
+            if (!fresh[0]) loc[0] = startUpload();
+            fresh[0] = false;
             URI put = withQuery(loc[0], "digest=" + enc(digest.toString()));
             HttpResponse<byte[]> r = send(() -> HttpRequest.newBuilder(put)
                     .header("Content-Type", "application/octet-stream")
@@ -354,7 +362,6 @@ public final class RegistrySession {
                     "PUT", put, HttpResponse.BodyHandlers.ofByteArray());
             if (r.statusCode() == 201 || r.statusCode() == 204) return digest;
             RegistryException e = RegistryException.of(r.statusCode(), r.body(), json);
-            if (e.retryable() || e.hasCode("BLOB_UPLOAD_UNKNOWN")) loc[0] = startUpload();
             if (e.hasCode("BLOB_UPLOAD_UNKNOWN")) throw new IOException(e.getMessage(), e);
             throw e;
         });
