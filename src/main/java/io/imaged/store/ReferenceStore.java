@@ -128,12 +128,16 @@ public class ReferenceStore {
         closeJournal();
     }
 
+    private static final java.util.Comparator<String> FAMILIAR_ORDER = java.util.Comparator
+            .comparing((String n) -> ImageReference.parse(n).familiarString()).thenComparing(n -> n);
+
     private void putInMemory(ImageReference ref, Digest image) {
         String name = ref.toString();
         Digest old = byName.put(name, image);
         if (old != null) dropReverse(old, name);
         parsed.put(name, ref);
-        byImage.computeIfAbsent(image, k -> new TreeMap<>()).put(name, ref);
+        // ordered as moby's lexicalRefs orders an image's references: by their familiar form
+        byImage.computeIfAbsent(image, k -> new TreeMap<>(FAMILIAR_ORDER)).put(name, ref);
     }
 
     private void removeInMemory(String name) {
