@@ -35,8 +35,7 @@ class StoreRecoveryTest {
     Path dir;
 
     private Store open() {
-        ImagedProperties props = new ImagedProperties(dir, List.of(), 3, 5, Duration.ofHours(24), DataSize.ofGigabytes(8),
-                new ImagedProperties.Registry(List.of(), List.of(), Duration.ofSeconds(30), Duration.ofSeconds(60), 5));
+        ImagedProperties props = io.imaged.testsupport.TestProperties.of(dir);
         return new Store(props, JSON, new StaticListableBeanFactory().getBeanProvider(BlobRoots.class));
     }
 
