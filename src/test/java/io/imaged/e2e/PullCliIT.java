@@ -135,11 +135,11 @@ class PullCliIT {
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(dist.statusCode()).isEqualTo(200);
         assertThat(dist.body()).isEqualTo("{\"Descriptor\":{\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\","
-                + "\"digest\":\"" + SMALL_MANIFEST_DIGEST + "\",\"size\":938},\"Platforms\":[{\"architecture\":\"amd64\",\"os\":\"linux\"}]}");
+                + "\"digest\":\"" + SMALL_MANIFEST_DIGEST + "\",\"size\":938},\"Platforms\":[{\"architecture\":\"amd64\",\"os\":\"linux\"}]}\n");
         HttpResponse<String> noDist = http.send(HttpRequest.newBuilder(URI.create(imaged.tcpUrl() + "/distribution/" + host
                 + "/test/small:nope/json")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(noDist.statusCode()).isEqualTo(404);
-        assertThat(noDist.body()).isEqualTo("{\"message\":\"manifest unknown: manifest unknown\"}");
+        assertThat(noDist.body()).isEqualTo("{\"message\":\"manifest unknown: manifest unknown\"}\n");
 
         // search: the registry's catalog, filtered by the term
         assertThat(docker.run("search", "--format", "{{.Name}}", host + "/small").ok().lines()).containsExactly(host + "/test/small");
@@ -162,7 +162,7 @@ class PullCliIT {
                 + "/images/create?fromImage=" + host + "/Test/Small&tag=1")).POST(HttpRequest.BodyPublishers.noBody()).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(upper.statusCode()).isEqualTo(400);
-        assertThat(upper.body()).isEqualTo("{\"message\":\"invalid reference format: repository name must be lowercase\"}");
+        assertThat(upper.body()).isEqualTo("{\"message\":\"invalid reference format: repository name must be lowercase\"}\n");
         assertThat(docker.run("images", "-q", host + "/test/small:nonexistent").ok().stdout()).isEmpty();
     }
 
