@@ -2,6 +2,8 @@ package io.imaged.api;
 
 import io.imaged.image.Image;
 import io.imaged.image.ImportService;
+import io.imaged.image.UrlImporter;
+import jakarta.servlet.http.HttpServletResponse;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
@@ -19,15 +21,17 @@ import java.util.List;
 @Tag(name = "Image")
 public class ImageCreateController {
     private final ImportService importer;
+    private final UrlImporter urlImporter;
     private final PullHandler puller;
 
-    public ImageCreateController(ImportService importer, PullHandler puller) {
+    public ImageCreateController(ImportService importer, UrlImporter urlImporter, PullHandler puller) {
         this.importer = importer;
+        this.urlImporter = urlImporter;
         this.puller = puller;
     }
 
     @Operation(summary = "Create an image by importing it or pulling it")
-    @PostMapping("/images/create") // no produces: clients send any Accept (docker-java: text/plain), dockerd ignores it
+    @PostMapping(value = "/images/create", produces = MediaType.APPLICATION_JSON_VALUE)
     public ResponseEntity<String> create(@RequestParam(required = false) String fromImage,
                                          @RequestParam(required = false) String fromSrc,
                                          @RequestParam(required = false) String repo,
@@ -35,11 +39,13 @@ public class ImageCreateController {
                                          @RequestParam(required = false) String message,
                                          @RequestParam(required = false) List<String> changes,
                                          @RequestParam(required = false) String platform,
-                                         HttpServletRequest request,
-                                         jakarta.servlet.http.HttpServletResponse response) throws IOException {
+                                         HttpServletRequest request, HttpServletResponse response) throws IOException {
         if (fromSrc != null && !fromSrc.isEmpty()) {
             ImportService.Request req = importer.prepare(repo, tag, fromSrc, message, changes == null ? List.of() : changes, platform);
-            if (!fromSrc.equals("-")) throw ApiException.badRequest("importing from a URL is not supported yet");
+            if (!fromSrc.equals("-")) {
+                urlImporter.importFrom(req, fromSrc, response); // streams its own progress answer
+                return null;
+            }
             Image img = importer.importTar(req, request.getInputStream());
             return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON)
                     .body("{\"status\":\"" + img.id() + "\"}\r\n");

@@ -63,7 +63,13 @@ public class ImageService {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        events.image("tag", id.toString(), target.familiarString());
+        events.image("tag", id.toString(), target.familiarString(), labels(id));
+    }
+
+    /** An image's labels, which dockerd adds to the attributes of its image events. */
+    private java.util.Map<String, String> labels(Digest id) {
+        Image img = store.images().get(id);
+        return img == null ? null : img.config().labels();
     }
 
     /** {@code DELETE /images/{name}}. */
@@ -161,7 +167,7 @@ public class ImageService {
     }
 
     private void removeRef(ImageReference ref, Digest id) throws IOException {
-        if (store.references().remove(ref)) events.image("untag", id.toString(), ref.familiarString());
+        if (store.references().remove(ref)) events.image("untag", id.toString(), id.toString(), labels(id)); // dockerd names the ID, not the tag
     }
 
     /** dockerd's isSingleReference: at most one tag, and all references within one repository. */

@@ -68,8 +68,9 @@ public class ImportService {
             store.lock().writeLock().lock();
             try {
                 Image img = store.images().create(config, null);
-                events.image("import", img.id().toString(), img.id().toString());
+                // dockerd logs the tag before the import
                 if (req.target() != null) images.addTag(req.target(), img.id());
+                events.image("import", img.id().toString(), img.id().toString(), img.config().labels());
                 return img;
             } finally {
                 store.lock().writeLock().unlock();

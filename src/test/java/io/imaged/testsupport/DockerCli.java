@@ -84,6 +84,37 @@ public final class DockerCli {
         }
     }
 
+    /** Runs docker and returns its stdout as bytes (e.g. {@code docker save} to stdout); fails on a non-zero exit. */
+    public byte[] runBytes(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add("docker");
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("DOCKER_HOST", host);
+        pb.environment().put("DOCKER_CONFIG", config.toString());
+        pb.environment().remove("DOCKER_CONTEXT");
+        pb.environment().remove("DOCKER_API_VERSION");
+        try {
+            Process p = pb.start();
+            p.getOutputStream().close();
+            CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+            byte[] out = readAll(p.getInputStream());
+            if (!p.waitFor(10, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new AssertionError("docker " + args[0] + " timed out");
+            }
+            if (p.exitValue() != 0) {
+                throw new AssertionError("docker failed (" + p.exitValue() + "): " + new String(err.join(), StandardCharsets.UTF_8));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static byte[] readAll(InputStream in) {
         try (in) {
             ByteArrayOutputStream b = new ByteArrayOutputStream();

@@ -1,0 +1,86 @@
+package io.imaged.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.archive.LoadService;
+import io.imaged.archive.SaveService;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.Map;
+
+/** {@code docker save} and {@code docker load}: image archives out and in. */
+@RestController
+@Tag(name = "Image")
+public class ArchiveController {
+    private final SaveService saver;
+    private final LoadService loader;
+    private final ObjectMapper json;
+
+    public ArchiveController(SaveService saver, LoadService loader, ObjectMapper json) {
+        this.saver = saver;
+        this.loader = loader;
+        this.json = json;
+    }
+
+    @Operation(summary = "Export an image")
+    @GetMapping("/images/{name}/get")
+    public void saveOne(@PathVariable String name, @RequestParam(required = false) String platform,
+                        HttpServletResponse response) throws IOException {
+        save(List.of(name), platform, response);
+    }
+
+    @Operation(summary = "Export several images")
+    @GetMapping("/images/get")
+    public void saveMany(@RequestParam(required = false) List<String> names, @RequestParam(required = false) String platform,
+                         HttpServletResponse response) throws IOException {
+        save(names, platform, response);
+    }
+
+    /** Resolves every name first (a 404 is still a plain error), then streams the tar straight to the client. */
+    private void save(List<String> names, String platform, HttpServletResponse response) throws IOException {
+        try (SaveService.Plan plan = saver.prepare(names, platform)) {
+            response.setStatus(200);
+            response.setContentType("application/x-tar");
+            OutputStream out = response.getOutputStream();
+            saver.write(plan, out);
+            out.flush();
+        }
+    }
+
+    @Operation(summary = "Import images")
+    @PostMapping("/images/load")
+    public void load(@RequestParam(defaultValue = "false") boolean quiet, HttpServletRequest request,
+                     HttpServletResponse response) throws IOException {
+        // everything is checked and stored before the answer starts, so a bad archive is a plain 400
+        LoadService.Result result = loader.load(request.getInputStream());
+        response.setStatus(200);
+        response.setContentType("application/json");
+        OutputStream out = response.getOutputStream();
+        if (!quiet) {
+            for (LoadService.LoadedLayer l : result.layers()) {
+                Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("status", "Loading layer");
+                m.put("progressDetail", Map.of("current", l.tarSize(), "total", l.tarSize()));
+                m.put("progress", io.imaged.image.UrlImporter.bar(l.tarSize(), l.tarSize()));
+                m.put("id", l.diffId().shortHex());
+                out.write(json.writeValueAsBytes(m));
+                out.write('\n');
+            }
+        }
+        for (String line : result.lines()) {
+            out.write(json.writeValueAsBytes(Map.of("stream", line + "\n")));
+            out.write('\n');
+        }
+        out.flush();
+    }
+}

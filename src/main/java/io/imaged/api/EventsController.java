@@ -1,0 +1,143 @@
+package io.imaged.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.events.Event;
+import io.imaged.events.EventBus;
+import io.imaged.events.EventFilter;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code GET /events} after moby's getEvents: the buffered events between since and until, then, unless
+ * until has passed, live events until until (or until the client goes away), one JSON object per line.
+ */
+@RestController
+@Tag(name = "System")
+public class EventsController {
+    /** A slow consumer may fall behind this far before it is cut off, rather than buffering without bound. */
+    private static final int MAX_PENDING = 10_000;
+    private final EventBus bus;
+    private final ObjectMapper json;
+
+    public EventsController(EventBus bus, ObjectMapper json) {
+        this.bus = bus;
+        this.json = json;
+    }
+
+    @Operation(summary = "Monitor events")
+    @GetMapping("/events")
+    public void events(@RequestParam(required = false) String since, @RequestParam(required = false) String until,
+                       @RequestParam(required = false) String filters, HttpServletResponse response) throws IOException {
+        long sinceNano = parseTime(since);
+        long untilNano = parseTime(until);
+        if (given(until) && untilNano < sinceNano) {
+            throw ApiException.badRequest("`since` time (" + since + ") cannot be after `until` time (" + until + ")");
+        }
+        EventFilter filter = EventFilter.parse(json, filters);
+        long now = System.currentTimeMillis() * 1_000_000L;
+        boolean onlyPast = given(until) && untilNano < now;
+
+        response.setStatus(200);
+        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+        OutputStream out = response.getOutputStream();
+        out.flush(); // headers now, as dockerd does, so clients know the stream is open
+        BlockingQueue<Event> live = new LinkedBlockingQueue<>(MAX_PENDING);
+        try (EventBus.Subscription sub = bus.subscribe(e -> {
+            if (filter.test(e)) live.offer(e);
+        })) {
+            // any since or until (even 0, which is 1970 and not "unset") replays the ring, as moby's loadBufferedEvents
+            if (given(since) || given(until)) {
+                for (Event e : sub.past()) {
+                    if (e.timeNano() < sinceNano) continue;
+                    if (given(until) && e.timeNano() > untilNano) continue;
+                    if (filter.test(e)) write(out, e);
+                }
+                out.flush();
+            }
+            if (onlyPast) return;
+            while (true) {
+                long waitMs = 1000;
+                if (given(until)) {
+                    long left = (untilNano - System.currentTimeMillis() * 1_000_000L) / 1_000_000L;
+                    if (left <= 0) return;
+                    waitMs = Math.min(waitMs, left);
+                }
+                Event e;
+                try {
+                    e = live.poll(waitMs, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                if (e == null) continue;
+                if (given(until) && e.timeNano() > untilNano) return;
+                write(out, e);
+                out.flush();
+            }
+        } catch (IOException clientGone) {
+            // the client closed the stream: nothing more to do
+        }
+    }
+
+    private static boolean given(String time) {
+        return time != null && !time.isEmpty();
+    }
+
+    private void write(OutputStream out, Event e) throws IOException {
+        out.write(json.writeValueAsBytes(toJson(e)));
+        out.write('\n');
+    }
+
+    /** Docker's events.Message, including the deprecated status/id fields dockerd still sends for images. */
+    static Map<String, Object> toJson(Event e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("status", e.action());
+        if (!e.actorId().isEmpty()) m.put("id", e.actorId());
+        m.put("Type", e.type());
+        m.put("Action", e.action());
+        Map<String, Object> actor = new LinkedHashMap<>();
+        actor.put("ID", e.actorId());
+        actor.put("Attributes", e.attributes());
+        m.put("Actor", actor);
+        m.put("scope", "local");
+        m.put("time", e.time());
+        m.put("timeNano", e.timeNano());
+        return m;
+    }
+
+    /** moby's timetypes.ParseTimestamps: {@code seconds[.nanoseconds]}; empty is 0. */
+    static long parseTime(String value) {
+        if (value == null || value.isEmpty()) return 0;
+        String[] parts = value.split("\\.", 2);
+        long sec;
+        long nano = 0;
+        try {
+            sec = Long.parseLong(parts[0]);
+        } catch (NumberFormatException e) {
+            throw new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, "strconv.ParseInt: parsing \"" + parts[0] + "\": invalid syntax");
+        }
+        if (parts.length == 2) {
+            try {
+                long n = Long.parseLong(parts[1]);
+                nano = (long) (n * Math.pow(10, 9 - parts[1].length()));
+            } catch (NumberFormatException e) {
+                throw new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, "strconv.ParseInt: parsing \"" + parts[1] + "\": invalid syntax");
+            }
+        }
+        return sec * 1_000_000_000L + nano;
+    }
+}

@@ -1,0 +1,193 @@
+package io.imaged.archive;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.imaged.image.Image;
+import io.imaged.image.ImageReference;
+import io.imaged.layer.Decompression;
+import io.imaged.store.BlobStore;
+import io.imaged.store.Digest;
+import io.imaged.store.Layer;
+import io.imaged.store.LayerBlob;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * Writes what Docker 25+ {@code docker save} writes: an OCI image layout ({@code oci-layout}, {@code index.json},
+ * {@code blobs/sha256/...}) that also carries the classic {@code manifest.json} and {@code repositories}, so that
+ * old and new docker load, podman and skopeo all read it. Layers go out as uncompressed tars named by their diff
+ * ID, each at most once; a layer stored only compressed is decompressed on the way. Nothing is buffered beyond
+ * a copy block, and the config bytes are written exactly as stored so that image IDs survive.
+ */
+public final class ArchiveWriter {
+    public static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+    public static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+    public static final String OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
+    private final BlobStore blobs;
+    private final ObjectMapper json;
+
+    /** One image to save: its config bytes as stored, its layers bottom-up and the tags to record. */
+    public record Item(Image image, byte[] config, List<Layer> layers, List<ImageReference> tags) {
+    }
+
+    public ArchiveWriter(BlobStore blobs, ObjectMapper json) {
+        this.blobs = blobs;
+        this.json = json;
+    }
+
+    public void write(List<Item> items, OutputStream sink, Consumer<Item> saved) throws IOException {
+        TarArchiveOutputStream tar = new TarArchiveOutputStream(new NonClosing(sink));
+        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+        dir(tar, "blobs/");
+        dir(tar, "blobs/sha256/");
+        Set<Digest> written = new HashSet<>();
+        ArrayNode index = json.createArrayNode();
+        ArrayNode manifest = json.createArrayNode();
+        Map<String, Map<String, String>> repositories = new TreeMap<>();
+        for (Item item : items) {
+            Digest configDigest = item.image().id();
+            if (written.add(configDigest)) file(tar, blobPath(configDigest), item.config());
+            ArrayNode layerPaths = json.createArrayNode();
+            ObjectNode oci = json.createObjectNode();
+            oci.put("schemaVersion", 2);
+            oci.put("mediaType", OCI_MANIFEST);
+            oci.set("config", descriptor(OCI_CONFIG, configDigest, item.config().length));
+            ArrayNode ociLayers = oci.putArray("layers");
+            for (Layer l : item.layers()) {
+                if (written.add(l.diffId())) layer(tar, l);
+                layerPaths.add(blobPath(l.diffId()));
+                ociLayers.add(descriptor(LayerBlob.OCI_TAR, l.diffId(), l.tarSize()));
+            }
+            byte[] ociBytes = json.writeValueAsBytes(oci);
+            Digest ociDigest = Digest.sha256(ociBytes);
+            if (written.add(ociDigest)) file(tar, blobPath(ociDigest), ociBytes);
+
+            ObjectNode entry = manifest.addObject();
+            entry.put("Config", blobPath(configDigest));
+            ArrayNode repoTags = json.createArrayNode();
+            item.tags().forEach(t -> repoTags.add(t.familiarString()));
+            if (repoTags.isEmpty()) entry.putNull("RepoTags");
+            else entry.set("RepoTags", repoTags);
+            entry.set("Layers", layerPaths);
+
+            if (item.tags().isEmpty()) {
+                index.add(descriptor(OCI_MANIFEST, ociDigest, ociBytes.length));
+            }
+            for (ImageReference t : item.tags()) {
+                ObjectNode d = descriptor(OCI_MANIFEST, ociDigest, ociBytes.length);
+                ObjectNode ann = d.putObject("annotations");
+                ann.put("io.containerd.image.name", t.toString());
+                ann.put("org.opencontainers.image.ref.name", t.tag());
+                index.add(d);
+                if (!item.layers().isEmpty()) {
+                    repositories.computeIfAbsent(t.familiarName(), k -> new LinkedHashMap<>())
+                            .put(t.tag(), item.layers().get(item.layers().size() - 1).diffId().hex());
+                }
+            }
+            saved.accept(item);
+        }
+        ObjectNode idx = json.createObjectNode();
+        idx.put("schemaVersion", 2);
+        idx.put("mediaType", OCI_INDEX);
+        idx.set("manifests", index);
+        file(tar, "index.json", json.writeValueAsBytes(idx));
+        file(tar, "manifest.json", json.writeValueAsBytes(manifest));
+        if (!repositories.isEmpty()) file(tar, "repositories", json.writeValueAsBytes(repositories));
+        file(tar, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        tar.finish();
+        tar.flush();
+    }
+
+    static String blobPath(Digest d) {
+        return "blobs/sha256/" + d.hex();
+    }
+
+    private ObjectNode descriptor(String mediaType, Digest d, long size) {
+        ObjectNode n = json.createObjectNode();
+        n.put("mediaType", mediaType);
+        n.put("digest", d.toString());
+        n.put("size", size);
+        return n;
+    }
+
+    private static void dir(TarArchiveOutputStream tar, String name) throws IOException {
+        TarArchiveEntry e = new TarArchiveEntry(name);
+        e.setMode(040755);
+        e.setModTime(0);
+        tar.putArchiveEntry(e);
+        tar.closeArchiveEntry();
+    }
+
+    private static void file(TarArchiveOutputStream tar, String name, byte[] bytes) throws IOException {
+        TarArchiveEntry e = entry(name, bytes.length);
+        tar.putArchiveEntry(e);
+        tar.write(bytes);
+        tar.closeArchiveEntry();
+    }
+
+    private static TarArchiveEntry entry(String name, long size) {
+        TarArchiveEntry e = new TarArchiveEntry(name);
+        e.setMode(0100644);
+        e.setSize(size);
+        e.setModTime(0);
+        return e;
+    }
+
+    /** Streams a layer's plain tar, from its uncompressed blob or by decompressing a stored compressed one. */
+    private void layer(TarArchiveOutputStream tar, Layer l) throws IOException {
+        tar.putArchiveEntry(entry(blobPath(l.diffId()), l.tarSize()));
+        LayerBlob plain = l.uncompressedBlob();
+        LayerBlob source = plain != null ? plain : l.blobs().get(0);
+        long copied;
+        try (InputStream raw = blobs.open(source.digest());
+             InputStream in = plain != null ? raw : Decompression.detect(raw)) {
+            copied = copy(in, tar, l.tarSize());
+        }
+        if (copied != l.tarSize()) {
+            // the entry header already promised tarSize bytes: a short layer must abort the stream, not corrupt it
+            throw new IOException("layer " + l.diffId() + " gave " + copied + " bytes, expected " + l.tarSize());
+        }
+        tar.closeArchiveEntry();
+    }
+
+    private static long copy(InputStream in, OutputStream out, long limit) throws IOException {
+        byte[] buf = new byte[1 << 16];
+        long total = 0;
+        int n;
+        while (total < limit && (n = in.read(buf, 0, (int) Math.min(buf.length, limit - total))) > 0) {
+            out.write(buf, 0, n);
+            total += n;
+        }
+        return total;
+    }
+
+    private static final class NonClosing extends FilterOutputStream {
+        NonClosing(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.flush();
+        }
+    }
+}

@@ -1,0 +1,204 @@
+package io.imaged.image;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.api.ApiException;
+import io.imaged.config.ImagedProperties;
+import io.imaged.layer.InvalidArchiveException;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code docker import <url>} ({@code fromSrc=http...}) as dockerd's ImportImage does it: the rootfs is fetched
+ * with a plain GET and streamed straight into the layer store, with {@code Downloading from} and
+ * {@code Importing} progress; at most {@code imaged.import-max-bytes} are read.
+ */
+@Component
+public class UrlImporter {
+    /** Progress at most every this many bytes, as moby's progress reader (512 KiB). */
+    private static final long UPDATE_EVERY = 512 * 1024;
+    private final ImportService importer;
+    private final ObjectMapper json;
+    private final long maxBytes;
+    private final HttpClient http;
+
+    public UrlImporter(ImportService importer, ObjectMapper json, ImagedProperties props) {
+        this.importer = importer;
+        this.json = json;
+        this.maxBytes = props.importMaxBytes().toBytes();
+        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+                .connectTimeout(props.registry().connectTimeout()).build();
+    }
+
+    /** dockerd turns a source without a scheme into {@code http://<src>}. */
+    static URI parse(String src) {
+        String s = src.contains("://") ? src : "http://" + src;
+        URI u;
+        try {
+            u = URI.create(s);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("invalid URL " + src + ": " + e.getMessage());
+        }
+        if (!"http".equalsIgnoreCase(u.getScheme()) && !"https".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
+            throw ApiException.badRequest("unsupported URL " + src + ": only http and https can be imported");
+        }
+        return u;
+    }
+
+    public void importFrom(ImportService.Request req, String src, HttpServletResponse response) throws IOException {
+        URI uri = parse(src);
+        HttpResponse<InputStream> resp;
+        try {
+            resp = http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, "Get \"" + uri + "\": " + describe(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, "Get \"" + uri + "\": interrupted");
+        }
+        InputStream body = resp.body();
+        try {
+            if (resp.statusCode() >= 400) {
+                String text = new String(body.readNBytes(4096), StandardCharsets.UTF_8).trim();
+                String msg = "failed to GET " + uri + " with status " + resp.statusCode() + " " + reason(resp.statusCode()) + ": " + text;
+                throw new ApiException(resp.statusCode() == 404 ? HttpStatus.NOT_FOUND
+                        : resp.statusCode() == 400 ? HttpStatus.BAD_REQUEST : HttpStatus.INTERNAL_SERVER_ERROR, msg);
+            }
+            long total = resp.headers().firstValueAsLong("Content-Length").orElse(-1);
+            if (total > maxBytes) throw tooBig(uri);
+
+            response.setStatus(200);
+            response.setContentType("application/json");
+            OutputStream out = response.getOutputStream();
+            line(out, Map.of("status", "Downloading from " + uri));
+            out.flush();
+            try {
+                Image img = importer.importTar(req, new Progress(body, out, total, uri));
+                line(out, Map.of("status", img.id().toString()));
+            } catch (ApiException | IOException e) {
+                if (e instanceof IOException && isClientGone(e)) throw e;
+                String m = e.getMessage();
+                Map<String, Object> err = new LinkedHashMap<>();
+                err.put("errorDetail", Map.of("message", m));
+                err.put("error", m);
+                line(out, err);
+            }
+            out.flush();
+        } finally {
+            body.close();
+        }
+    }
+
+    private InvalidArchiveException tooBig(URI uri) {
+        return new InvalidArchiveException("import from " + uri + " is larger than the limit of " + maxBytes
+                + " bytes (imaged.import-max-bytes)");
+    }
+
+    private void line(OutputStream out, Map<String, ?> m) throws IOException {
+        out.write(json.writeValueAsBytes(m));
+        out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static String describe(IOException e) {
+        String m = e.getMessage();
+        if (e instanceof java.net.ConnectException) return "dial tcp: connect: connection refused" + (m == null ? "" : " (" + m + ")");
+        return m == null ? e.getClass().getSimpleName() : m;
+    }
+
+    private static boolean isClientGone(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getClass().getSimpleName().equals("ClientAbortException")) return true;
+        }
+        return false;
+    }
+
+    private static String reason(int code) {
+        HttpStatus s = HttpStatus.resolve(code);
+        return s == null ? "" : s.getReasonPhrase();
+    }
+
+    /** Counts, enforces the size limit and writes moby-style "Importing" progress lines. */
+    private final class Progress extends FilterInputStream {
+        private final OutputStream out;
+        private final long total;
+        private final URI uri;
+        private long current;
+        private long lastUpdate;
+
+        Progress(InputStream in, OutputStream out, long total, URI uri) {
+            super(in);
+            this.out = out;
+            this.total = total;
+            this.uri = uri;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                current += n;
+                if (current > maxBytes) throw tooBig(uri);
+                if (current - lastUpdate >= UPDATE_EVERY) update();
+            } else if (n < 0 && lastUpdate != current) {
+                update();
+            }
+            return n;
+        }
+
+        private void update() throws IOException {
+            lastUpdate = current;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("status", "Importing");
+            Map<String, Object> detail = new LinkedHashMap<>();
+            detail.put("current", current);
+            if (total > 0) detail.put("total", total);
+            m.put("progressDetail", detail);
+            m.put("progress", bar(current, total));
+            line(out, m);
+            out.flush();
+        }
+    }
+
+    /** The text progress bar of moby's JSONProgress.String. */
+    public static String bar(long current, long total) {
+        if (total <= 0) return human(current);
+        int width = 50;
+        int filled = (int) Math.min(width, current * width / total);
+        StringBuilder sb = new StringBuilder("[");
+        sb.append("=".repeat(Math.max(0, filled - 1)));
+        if (filled > 0) sb.append(filled >= width ? "=" : ">");
+        sb.append(" ".repeat(width - filled)).append("] ");
+        return sb.append(human(current)).append('/').append(human(total)).toString();
+    }
+
+    /** go-units HumanSize: decimal units, 4 significant digits. */
+    static String human(long bytes) {
+        String[] units = {"B", "kB", "MB", "GB", "TB", "PB"};
+        double v = bytes;
+        int i = 0;
+        while (v >= 1000 && i < units.length - 1) {
+            v /= 1000;
+            i++;
+        }
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString() + units[i];
+    }
+}
