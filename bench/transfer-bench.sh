@@ -77,6 +77,7 @@ skopeo copy -q --dest-tls-verify=false --format v2s2 "oci:$WORK/images/many:1" "
 # ---- daemons ------------------------------------------------------------------------------------------------
 log "starting imaged"
 mkdir -p "$RUN/imaged"
+cp "$JAR" "$RUN/imaged.jar"; JAR=$RUN/imaged.jar # a rebuild during the run must not pull the jar from under it
 ITCP=$(free_port)
 # shellcheck disable=SC2086
 (cd "$RUN/imaged" && IMAGED_DATA_ROOT=$RUN/imaged/data IMAGED_HOSTS="unix://$RUN/imaged.sock,tcp://127.0.0.1:$ITCP" \
@@ -97,10 +98,29 @@ setsid dockerd --data-root "$RUN/dockerd" --exec-root "$RUN/dexec" --pidfile "$R
 for _ in $(seq 150); do curl -sf --unix-socket "$RUN/docker.sock" http://x/_ping >/dev/null 2>&1 && break; sleep 0.2; done
 curl -sf --unix-socket "$RUN/docker.sock" http://x/_ping >/dev/null || { log "dockerd did not start"; tail "$RUN/dockerd.log"; exit 1; }
 
+DPID=$(cat "$RUN/dockerd.pid")
+declare -A DPIDS=([imaged]="$IPID" [dockerd]="$DPID")
 declare -A HOST=([imaged]="unix://$RUN/imaged.sock" [dockerd]="unix://$RUN/docker.sock")
 RESULTS=$RUN/times.tsv; : > "$RESULTS"
-record() { echo -e "$1\t$2\t$3" >> "$RESULTS"; log "$1 $2: $3 s"; }
-timed() { local t0 t1; t0=$(now); "$@" >/dev/null; t1=$(now); python3 -c "print(f'{$t1-$t0:.2f}')"; }
+record() { echo -e "$1\t$2\t$3" >> "$RESULTS"; log "$1 $2: $3 (wall s, cpu s)"; }
+TICK=$(getconf CLK_TCK)
+# CPU seconds (user+sys, all threads) of the daemon processes given and their children (dockerd's containerd)
+daemon_cpu() {
+  local p all=()
+  for p in "$@"; do all+=("$p" $(pgrep -P "$p" || true)); done
+  for p in "${all[@]}"; do awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || true; done | awk -v t="$TICK" '{s+=$1} END {print s/t}'
+}
+# timed PIDS... -- command: wall seconds and CPU seconds (the command's own plus the daemons')
+timed() {
+  local pids=() c0 c1 out
+  while [ "$1" != -- ]; do pids+=("$1"); shift; done; shift
+  c0=$(daemon_cpu "${pids[@]}")
+  out=$(python3 -c 'import resource,subprocess,sys,time
+t=time.monotonic(); rc=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL).returncode; w=time.monotonic()-t
+r=resource.getrusage(resource.RUSAGE_CHILDREN); print(f"{w:.2f}\t{r.ru_utime+r.ru_stime:.2f}"); sys.exit(rc)' "$@")
+  c1=$(daemon_cpu "${pids[@]}")
+  python3 -c "import sys; w,c='$out'.split(); print(f'{w}\t{float(c)+$c1-$c0:.2f}')"
+}
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 LOAD_START=$(loadavg)
@@ -111,10 +131,10 @@ for rep in $(seq "$REPS"); do
     for tool in imaged dockerd; do
       DOCKER_HOST=${HOST[$tool]} docker rmi -f "$ref" >/dev/null 2>&1 || true
       sync
-      record "pull-$img" "$tool" "$(DOCKER_HOST=${HOST[$tool]} timed docker pull -q "$ref")"
+      record "pull-$img" "$tool" "$(DOCKER_HOST=${HOST[$tool]} timed ${DPIDS[$tool]} -- docker pull -q "$ref")"
     done
     rm -rf "$RUN/skopeo-dir"; sync
-    record "pull-$img" skopeo "$(timed skopeo copy -q --src-tls-verify=false "docker://$ref" "dir:$RUN/skopeo-dir")"
+    record "pull-$img" skopeo "$(timed -- skopeo copy -q --src-tls-verify=false "docker://$ref" "dir:$RUN/skopeo-dir")"
     rm -rf "$RUN/skopeo-dir"
   done
 done
@@ -122,13 +142,13 @@ log "imaged data root after the pulls: $(du -sh "$RUN/imaged/data" | cut -f1); d
 
 # ---- pushes (the big image, pulled into each daemon first) ----------------------------------------------------
 for tool in imaged dockerd; do DOCKER_HOST=${HOST[$tool]} docker pull -q "$BIG" >/dev/null; done
-for rep in $(seq "$REPS"); do
+for rep in $(seq "${PUSH_REPS:-$REPS}"); do
   for tool in imaged dockerd; do
     stop_registry reg2; start_registry reg2 "$P2"
     dst=$R2/bench/pushed-$tool-$rep:1
     DOCKER_HOST=${HOST[$tool]} docker tag "$BIG" "$dst"
     sync
-    record push-big "$tool" "$(DOCKER_HOST=${HOST[$tool]} timed docker push -q "$dst")"
+    record push-big "$tool" "$(DOCKER_HOST=${HOST[$tool]} timed ${DPIDS[$tool]} -- docker push -q "$dst")"
   done
 done
 LOAD_END=$(loadavg)
@@ -141,18 +161,20 @@ python3 - "$RESULTS" "$HWM" "$RSSMAX" "$LOAD_START" "$LOAD_END" "$REPS" "$BIGMB"
 import sys, statistics, collections
 path, hwm, rssmax, l0, l1, reps, bigmb, manymb, opts = sys.argv[1:]
 t = collections.defaultdict(list)
+cpu = collections.defaultdict(list)
 for line in open(path):
-    op, tool, s = line.rstrip("\n").split("\t")
+    op, tool, s, c = line.rstrip("\n").split("\t")
     t[(op, tool)].append(float(s))
+    cpu[(op, tool)].append(float(c))
 med = {k: statistics.median(v) for k, v in t.items()}
-print(f"| operation | tool | median s | runs (s) | imaged vs this tool |")
-print(f"|---|---|---:|---|---:|")
+print(f"| operation | tool | median wall s | runs (wall s) | imaged vs this tool (wall) | median CPU s |")
+print(f"|---|---|---:|---|---:|---:|")
 for op in ["pull-big", "pull-many", "push-big"]:
     for tool in ["imaged", "dockerd", "skopeo"]:
         if (op, tool) not in med: continue
         m = med[(op, tool)]
         ratio = "" if tool == "imaged" else f"{m / med[(op, 'imaged')]:.2f}x faster" if m >= med[(op, 'imaged')] else f"{med[(op, 'imaged')] / m:.2f}x slower"
-        print(f"| {op} | {tool} | {m:.2f} | {' '.join(f'{x:.2f}' for x in t[(op, tool)])} | {ratio} |")
+        print(f"| {op} | {tool} | {m:.2f} | {' '.join(f'{x:.2f}' for x in t[(op, tool)])} | {ratio} | {statistics.median(cpu[(op, tool)]):.2f} |")
 print()
 print(f"imaged peak RSS: VmHWM {int(hwm)/1024:.0f} MiB (max sampled VmRSS {int(rssmax)/1024:.0f} MiB); JVM options: '{opts}'")
 print(f"images: big {bigmb} MB compressed on disk, 40-layer {manymb} MB; repetitions: {reps}")
