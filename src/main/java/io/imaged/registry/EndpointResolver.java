@@ -119,7 +119,8 @@ public class EndpointResolver {
         return clients.computeIfAbsent(key, k -> {
             HttpClient.Builder b = HttpClient.newBuilder()
                     .connectTimeout(props.registry().connectTimeout())
-                    .followRedirects(HttpClient.Redirect.NORMAL)
+                    // RegistrySession follows redirects itself, so that credentials stay with the registry
+                    .followRedirects(HttpClient.Redirect.NEVER)
                     .version(HttpClient.Version.HTTP_1_1);
             try {
                 if (trustAll) b.sslContext(trustAllContext());

@@ -80,13 +80,17 @@ public final class RegistrySession {
     /** {@code GET /v2/}: checks the endpoint speaks the v2 API and learns how it wants to be authenticated. */
     void ping() throws IOException {
         URI uri = endpoint.resolve("/v2/");
-        HttpResponse<byte[]> r = retrying.call("ping", () -> rawSend(HttpRequest.newBuilder(uri).GET(), "GET", uri,
-                HttpResponse.BodyHandlers.ofByteArray(), true));
+        HttpResponse<byte[]> r = retrying.call("ping", () -> {
+            HttpResponse<byte[]> answer = rawSend(HttpRequest.newBuilder(uri).GET(), "GET", uri,
+                    HttpResponse.BodyHandlers.ofByteArray(), true);
+            if (answer.statusCode() != 401 && answer.statusCode() != 200) {
+                throw RegistryException.of(answer.statusCode(), answer.body(), json);
+            }
+            return answer;
+        });
         if (r.statusCode() == 401) {
             challenge = Challenge.pick(r.headers().allValues("WWW-Authenticate")).orElse(null);
             if (challenge != null) authenticate();
-        } else if (r.statusCode() != 200) {
-            throw RegistryException.of(r.statusCode(), r.body(), json);
         }
     }
 
@@ -346,7 +350,11 @@ public final class RegistrySession {
      */
     public Digest uploadBlob(URI location, Digest digest, long size, Supplier<InputStream> content) throws IOException {
         URI[] loc = {location};
+        boolean[] fresh = {true};
         return retrying.call("upload", () -> {
+            // a retry starts a new upload: the registry may have dropped or half-received the old one
+            if (!fresh[0]) loc[0] = startUpload();
+            fresh[0] = false;
             URI put = withQuery(loc[0], "digest=" + enc(digest.toString()));
             HttpResponse<byte[]> r = send(() -> HttpRequest.newBuilder(put)
                     .header("Content-Type", "application/octet-stream")
@@ -354,7 +362,6 @@ public final class RegistrySession {
                     "PUT", put, HttpResponse.BodyHandlers.ofByteArray());
             if (r.statusCode() == 201 || r.statusCode() == 204) return digest;
             RegistryException e = RegistryException.of(r.statusCode(), r.body(), json);
-            if (e.retryable() || e.hasCode("BLOB_UPLOAD_UNKNOWN")) loc[0] = startUpload();
             if (e.hasCode("BLOB_UPLOAD_UNKNOWN")) throw new IOException(e.getMessage(), e);
             throw e;
         });
@@ -469,7 +476,7 @@ public final class RegistrySession {
         HttpRequest.Builder b = request.get();
         String a = authorization;
         if (a != null) b.header("Authorization", a);
-        HttpResponse<T> r = rawSend(b, method, uri, handler, false);
+        HttpResponse<T> r = followRedirects(rawSend(b, method, uri, handler, false), request, method, handler);
         if (r.statusCode() != 401) return r;
         Optional<Challenge> c = Challenge.pick(r.headers().allValues("WWW-Authenticate"));
         if (c.isEmpty()) return r;
@@ -483,7 +490,42 @@ public final class RegistrySession {
         authenticate();
         HttpRequest.Builder again = request.get();
         if (authorization != null) again.header("Authorization", authorization);
-        return rawSend(again, method, uri, handler, false);
+        return followRedirects(rawSend(again, method, uri, handler, false), request, method, handler);
+    }
+
+    /**
+     * Follows redirects of GET and HEAD (blobs are often served from storage or a CDN) with the same headers
+     * (Range included) — but the registry's credentials go only to the registry itself: signed storage URLs
+     * refuse a second authorisation, and a token must not leak to another host.
+     */
+    private <T> HttpResponse<T> followRedirects(HttpResponse<T> r, Supplier<HttpRequest.Builder> request, String method,
+                                                HttpResponse.BodyHandler<T> handler) throws IOException {
+        if (!method.equals("GET") && !method.equals("HEAD")) return r;
+        URI current = r.request().uri();
+        for (int hops = 0; hops < 10 && isRedirect(r.statusCode()); hops++) {
+            Optional<String> location = r.headers().firstValue("Location");
+            if (location.isEmpty()) return r;
+            URI next = current.resolve(location.get());
+            discard(r);
+            HttpRequest.Builder b = request.get().uri(next);
+            if (sameOrigin(next, endpoint.base()) && authorization != null) b.header("Authorization", authorization);
+            r = rawSend(b, method, next, handler, false);
+            current = next;
+        }
+        return r;
+    }
+
+    private static boolean isRedirect(int status) {
+        return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    }
+
+    private static boolean sameOrigin(URI a, URI b) {
+        return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost().equalsIgnoreCase(b.getHost())
+                && effectivePort(a) == effectivePort(b);
+    }
+
+    private static int effectivePort(URI u) {
+        return u.getPort() >= 0 ? u.getPort() : u.getScheme().equalsIgnoreCase("https") ? 443 : 80;
     }
 
     private static void discard(HttpResponse<?> r) {

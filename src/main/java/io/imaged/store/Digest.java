@@ -9,14 +9,33 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 
-/** A content digest such as {@code sha256:<64 hex>}; only sha256 is accepted, as dockerd does. */
-public record Digest(String algorithm, String hex) implements Comparable<Digest> {
+/**
+ * A content digest such as {@code sha256:<64 hex>}; only sha256 is accepted, as dockerd does.
+ * A value class rather than a record so that its string form is made once: digests are map keys,
+ * sort keys and JSON values everywhere, and listing thousands of images would otherwise build
+ * every ID string anew on each request.
+ */
+public final class Digest implements Comparable<Digest> {
     private static final Pattern SHA256_HEX = Pattern.compile("[a-f0-9]{64}");
+    private final String algorithm;
+    private final String hex;
+    private final String string;
 
-    public Digest {
+    public Digest(String algorithm, String hex) {
         if (!"sha256".equals(algorithm) || hex == null || !SHA256_HEX.matcher(hex).matches()) {
             throw new IllegalArgumentException("invalid digest: " + algorithm + ":" + hex);
         }
+        this.algorithm = algorithm;
+        this.hex = hex;
+        this.string = algorithm + ":" + hex;
+    }
+
+    public String algorithm() {
+        return algorithm;
+    }
+
+    public String hex() {
+        return hex;
     }
 
     @JsonCreator
@@ -63,12 +82,22 @@ public record Digest(String algorithm, String hex) implements Comparable<Digest>
 
     @Override
     public int compareTo(Digest o) {
-        return toString().compareTo(o.toString());
+        return string.compareTo(o.string);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Digest d && string.equals(d.string);
+    }
+
+    @Override
+    public int hashCode() {
+        return string.hashCode();
     }
 
     @JsonValue
     @Override
     public String toString() {
-        return algorithm + ":" + hex;
+        return string;
     }
 }

@@ -5,7 +5,14 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.function.Consumer;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 
 /** {@link StoreBackend} on the file system; each write is a temp file, fsync and rename. */
@@ -23,30 +30,42 @@ public class FsStoreBackend implements StoreBackend {
     }
 
     @Override
-    public void walk(Consumer<Digest> each) throws IOException {
+    public void walk(BiConsumer<Digest, byte[]> each) throws IOException {
+        List<String> names = new ArrayList<>();
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(content)) {
             for (Path p : dir) {
                 String name = p.getFileName().toString();
-                if (!HEX64.matcher(name).matches()) {
-                    Files.deleteIfExists(p); // a temp file a crash left behind
-                    continue;
-                }
-                Digest d = new Digest("sha256", name);
-                byte[] bytes = Files.readAllBytes(p);
-                if (!Digest.sha256(bytes).equals(d)) {
-                    delete(d); // torn or corrupted content never becomes an image
-                    continue;
-                }
-                each.accept(d);
+                if (HEX64.matcher(name).matches()) names.add(name);
+                else Files.deleteIfExists(p); // a temp file a crash left behind
             }
         }
+        // reading and hashing every config is most of startup with many images: spread it over the cores
+        Set<String> verified = ConcurrentHashMap.newKeySet();
+        Queue<Digest> corrupt = new ConcurrentLinkedQueue<>();
+        try {
+            names.parallelStream().forEach(name -> {
+                Digest d = new Digest("sha256", name);
+                byte[] bytes;
+                try {
+                    bytes = Files.readAllBytes(content.resolve(name));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                if (!Digest.sha256(bytes).equals(d)) {
+                    corrupt.add(d); // torn or corrupted content never becomes an image
+                    return;
+                }
+                verified.add(name);
+                each.accept(d, bytes);
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        for (Digest d : corrupt) delete(d);
         // metadata without content is what a crash between the two writes leaves
         try (DirectoryStream<Path> dir = Files.newDirectoryStream(metadata)) {
             for (Path p : dir) {
-                String name = p.getFileName().toString();
-                if (!HEX64.matcher(name).matches() || !Files.exists(content.resolve(name))) {
-                    AtomicFiles.deleteTree(p);
-                }
+                if (!verified.contains(p.getFileName().toString())) AtomicFiles.deleteTree(p);
             }
         }
     }

@@ -12,6 +12,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
@@ -25,6 +27,21 @@ public class ImageStore {
     private final LayerStore layers;
     private final ObjectMapper json;
     private final NavigableMap<String, Image> byHex = new ConcurrentSkipListMap<>();
+    /** The same images in listing order (newest first, then by ID), kept as they change rather than sorted per request. */
+    private final NavigableMap<ListingKey, Image> newestFirst = new ConcurrentSkipListMap<>();
+
+    private record ListingKey(Instant created, String hex) implements Comparable<ListingKey> {
+        static ListingKey of(Image img) {
+            Instant c = img.config().created();
+            return new ListingKey(c == null ? Instant.EPOCH : c, img.id().hex());
+        }
+
+        @Override
+        public int compareTo(ListingKey o) {
+            int byTime = o.created.compareTo(created);
+            return byTime != 0 ? byTime : hex.compareTo(o.hex);
+        }
+    }
 
     public ImageStore(StoreBackend backend, LayerStore layers, ObjectMapper json) {
         this.backend = backend;
@@ -35,12 +52,13 @@ public class ImageStore {
     /** Loads every image; one whose config does not parse or whose layers are missing is deleted. */
     public void load() throws IOException {
         byHex.clear();
-        List<Digest> broken = new ArrayList<>();
-        backend.walk(id -> {
+        newestFirst.clear();
+        Queue<Digest> broken = new ConcurrentLinkedQueue<>();
+        backend.walk((id, bytes) -> { // in parallel
             try {
-                Image img = read(id);
+                Image img = read(id, bytes);
                 if (img == null) broken.add(id);
-                else byHex.put(id.hex(), img);
+                else put(img);
             } catch (IOException | RuntimeException e) {
                 broken.add(id);
             }
@@ -50,13 +68,12 @@ public class ImageStore {
         for (Image img : List.copyOf(byHex.values())) {
             if (img.parent() != null && !byHex.containsKey(img.parent().hex())) {
                 backend.deleteMetadata(img.id(), PARENT);
-                byHex.put(img.id().hex(), withParent(img, null));
+                put(withParent(img, null));
             }
         }
     }
 
-    private Image read(Digest id) throws IOException {
-        byte[] bytes = backend.get(id);
+    private Image read(Digest id, byte[] bytes) throws IOException {
         ImageConfig config = ImageConfig.parse(json, bytes);
         List<Digest> chain = LayerStore.chainIds(config.diffIds());
         long size = 0;
@@ -105,7 +122,7 @@ public class ImageStore {
         if (parent != null) backend.setMetadata(id, PARENT, parent.toString().getBytes(StandardCharsets.UTF_8));
         backend.set(configBytes);
         Image img = new Image(id, config, chain, parent, size, null);
-        byHex.put(id.hex(), img);
+        put(img);
         return img;
     }
 
@@ -117,8 +134,14 @@ public class ImageStore {
         return backend.get(id);
     }
 
+    /** Every image, newest first and then by ID: the order of {@code GET /images/json}. */
     public Collection<Image> all() {
-        return byHex.values();
+        return newestFirst.values();
+    }
+
+    private void put(Image img) {
+        byHex.put(img.id().hex(), img);
+        newestFirst.put(ListingKey.of(img), img);
     }
 
     public int count() {
@@ -148,15 +171,16 @@ public class ImageStore {
         Image img = byHex.get(id.hex());
         if (img == null) return;
         backend.setMetadata(id, LAST_UPDATED, when.toString().getBytes(StandardCharsets.UTF_8));
-        byHex.put(id.hex(), new Image(img.id(), img.config(), img.chainIds(), img.parent(), img.size(), when));
+        put(new Image(img.id(), img.config(), img.chainIds(), img.parent(), img.size(), when));
     }
 
     public void delete(Digest id) throws IOException {
-        byHex.remove(id.hex());
+        Image gone = byHex.remove(id.hex());
+        if (gone != null) newestFirst.remove(ListingKey.of(gone));
         backend.delete(id);
         for (Image child : children(id)) {
             backend.deleteMetadata(child.id(), PARENT);
-            byHex.put(child.id().hex(), withParent(child, null));
+            put(withParent(child, null));
         }
     }
 

@@ -3,6 +3,7 @@ package io.imaged.store;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,28 +33,20 @@ public class LayerStore {
     /** Loads every layer whose blobs are all present; drops the rest (what a crash left half-done). */
     public void load(BlobStore blobs) throws IOException {
         layers.clear();
+        List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
-            for (Path p : s) {
-                String n = p.getFileName().toString();
-                Layer layer = null;
-                if (n.endsWith(".json") && n.length() == 69) {
-                    try {
-                        layer = json.readValue(p.toFile(), Layer.class);
-                    } catch (IOException e) {
-                        layer = null;
-                    }
+            for (Path p : s) files.add(p);
+        }
+        try {
+            files.parallelStream().forEach(p -> { // one small file per layer: spread over the cores
+                try {
+                    loadOne(p, blobs);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
                 }
-                if (layer == null || !layer.chainId().hex().equals(n.substring(0, 64))) {
-                    Files.deleteIfExists(p);
-                    continue;
-                }
-                List<LayerBlob> present = layer.blobs().stream().filter(b -> blobs.exists(b.digest())).toList();
-                if (present.isEmpty()) {
-                    Files.deleteIfExists(p);
-                    continue;
-                }
-                layers.put(layer.chainId(), new Layer(layer.chainId(), layer.diffId(), layer.parent(), layer.size(), layer.tarSize(), present));
-            }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
         // a layer whose parent is gone cannot be used
         boolean changed = true;
@@ -66,6 +59,28 @@ public class LayerStore {
                 }
             }
         }
+    }
+
+    private void loadOne(Path p, BlobStore blobs) throws IOException {
+        String n = p.getFileName().toString();
+        Layer layer = null;
+        if (n.endsWith(".json") && n.length() == 69) {
+            try {
+                layer = json.readValue(p.toFile(), Layer.class);
+            } catch (IOException e) {
+                layer = null;
+            }
+        }
+        if (layer == null || !layer.chainId().hex().equals(n.substring(0, 64))) {
+            Files.deleteIfExists(p);
+            return;
+        }
+        List<LayerBlob> present = layer.blobs().stream().filter(b -> blobs.exists(b.digest())).toList();
+        if (present.isEmpty()) {
+            Files.deleteIfExists(p);
+            return;
+        }
+        layers.put(layer.chainId(), new Layer(layer.chainId(), layer.diffId(), layer.parent(), layer.size(), layer.tarSize(), present));
     }
 
     public Layer get(Digest chainId) {

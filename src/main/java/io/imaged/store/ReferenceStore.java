@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -29,6 +30,8 @@ public class ReferenceStore {
     private final Map<String, Digest> byName = new TreeMap<>();
     private final Map<String, ImageReference> parsed = new HashMap<>();
     private final Map<Digest, Map<String, ImageReference>> byImage = new HashMap<>();
+    /** byImage's values as immutable lists, made on first use after a change, so listing copies nothing. */
+    private final Map<Digest, List<ImageReference>> listsByImage = new HashMap<>();
     private FileChannel journalChannel;
     private BufferedWriter journalWriter;
 
@@ -40,28 +43,40 @@ public class ReferenceStore {
     }
 
     private void load() throws IOException {
+        List<String> lines = new ArrayList<>();
         for (Path p : List.of(snapshot, journal)) {
             if (!Files.exists(p)) continue;
             byte[] bytes = Files.readAllBytes(p);
             String text = new String(bytes, StandardCharsets.UTF_8);
             int end = text.lastIndexOf('\n'); // anything after the last newline is a torn append
             if (end < 0) continue;
-            for (String line : text.substring(0, end).split("\n")) apply(line);
+            lines.addAll(Arrays.asList(text.substring(0, end).split("\n")));
+        }
+        // parsing (normalising) tens of thousands of references is the costly part: in parallel, applied in order
+        for (Change c : lines.parallelStream().map(ReferenceStore::parseLine).toList()) {
+            if (c == null) continue;
+            if (c.ref() != null) putInMemory(c.ref(), c.image());
+            else removeInMemory(c.name());
         }
         compact();
     }
 
-    private void apply(String line) {
+    /** One journal line: {@code + ref image} or {@code - ref}; null for a corrupt line, which names nothing usable. */
+    private record Change(String name, ImageReference ref, Digest image) {
+    }
+
+    private static Change parseLine(String line) {
         String[] parts = line.split(" ");
         try {
             if (parts.length == 3 && parts[0].equals("+")) {
-                putInMemory(ImageReference.parse(parts[1]), Digest.parse(parts[2]));
+                return new Change(parts[1], ImageReference.parse(parts[1]), Digest.parse(parts[2]));
             } else if (parts.length == 2 && parts[0].equals("-")) {
-                removeInMemory(parts[1]);
+                return new Change(parts[1], null, null);
             }
-        } catch (IllegalArgumentException e) {
-            // a corrupt line names nothing usable; skip it
+        } catch (RuntimeException e) {
+            // a bad digest or reference (InvalidReferenceException): skip the line
         }
+        return null;
     }
 
     private synchronized void compact() throws IOException {
@@ -112,8 +127,14 @@ public class ReferenceStore {
 
     /** All references to an image, sorted, as full reference strings. */
     public synchronized List<ImageReference> referencesTo(Digest image) {
-        Map<String, ImageReference> refs = byImage.get(image);
-        return refs == null ? List.of() : List.copyOf(refs.values());
+        List<ImageReference> list = listsByImage.get(image);
+        if (list == null) {
+            Map<String, ImageReference> refs = byImage.get(image);
+            if (refs == null) return List.of();
+            list = List.copyOf(refs.values());
+            listsByImage.put(image, list);
+        }
+        return list;
     }
 
     public synchronized Map<String, Digest> snapshot() {
@@ -133,7 +154,9 @@ public class ReferenceStore {
         Digest old = byName.put(name, image);
         if (old != null) dropReverse(old, name);
         parsed.put(name, ref);
-        byImage.computeIfAbsent(image, k -> new TreeMap<>()).put(name, ref);
+        Map<String, ImageReference> refs = byImage.computeIfAbsent(image, k -> new TreeMap<>());
+        refs.put(name, ref);
+        listsByImage.remove(image);
     }
 
     private void removeInMemory(String name) {
@@ -147,6 +170,7 @@ public class ReferenceStore {
         if (refs != null) {
             refs.remove(name);
             if (refs.isEmpty()) byImage.remove(image);
+            listsByImage.remove(image);
         }
     }
 }

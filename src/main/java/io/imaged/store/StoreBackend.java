@@ -1,15 +1,18 @@
 package io.imaged.store;
 
 import java.io.IOException;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * Content-addressed storage plus per-digest metadata, after moby's image/fs backend:
  * {@code content/sha256/<hex>} and {@code metadata/sha256/<hex>/<key>}.
  */
 public interface StoreBackend {
-    /** Calls back with every stored digest whose content verifies; unverifiable content is removed. */
-    void walk(Consumer<Digest> each) throws IOException;
+    /**
+     * Calls back with every stored digest whose content verifies, and that content; unverifiable content is
+     * removed. The callback may run on several threads at once.
+     */
+    void walk(BiConsumer<Digest, byte[]> each) throws IOException;
 
     byte[] get(Digest digest) throws IOException;
 

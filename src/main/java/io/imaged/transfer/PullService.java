@@ -28,7 +28,6 @@ import org.springframework.stereotype.Service;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -204,10 +203,8 @@ public class PullService {
     }
 
     private void pullEvent(ImageReference ref, Image img) {
-        Map<String, String> attrs = new LinkedHashMap<>();
-        attrs.put("name", ref.familiarName());
-        if (img != null && img.config().labels() != null) attrs.putAll(img.config().labels());
-        events.image("pull", ref.familiarString(), attrs);
+        // dockerd: LogImageEvent(FamiliarString(ref), FamiliarName(ref), "pull") with the image's labels
+        events.image("pull", ref.familiarString(), ref.familiarName(), img == null ? Map.of() : img.config().labels());
     }
 
     /** The outcome of pulling one reference. */

@@ -295,10 +295,7 @@ public class PushService {
             aux.put("Digest", digest.toString());
             aux.put("Size", manifest.length);
             out.aux(aux);
-            Map<String, String> attrs = new LinkedHashMap<>();
-            attrs.put("name", ref.familiarName());
-            if (img.config().labels() != null) attrs.putAll(img.config().labels());
-            events.image("push", ref.familiarString(), attrs);
+            events.image("push", ref.familiarString(), ref.familiarName(), img.config().labels());
         }
     }
 

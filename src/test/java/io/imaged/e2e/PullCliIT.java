@@ -88,6 +88,11 @@ class PullCliIT {
                 "Status: Downloaded newer image for " + ref,
                 ref);
 
+        String until = String.valueOf(System.currentTimeMillis() / 1000 + 1);
+        assertThat(docker.run("events", "--since", "0", "--until", until, "--filter", "event=pull", "--format",
+                "{{.Type}} {{.Action}} {{.Actor.ID}} {{json .Actor.Attributes}}").ok().lines()).containsExactly(
+                "image pull " + ref + " {\"name\":\"" + host + "/test/small\",\"org.example.layers\":\"3\"}");
+
         assertThat(docker.run("pull", ref).ok().lines()).containsExactly(
                 "1: Pulling from test/small",
                 "Digest: " + SMALL_MANIFEST_DIGEST,

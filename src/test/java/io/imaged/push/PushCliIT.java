@@ -91,6 +91,11 @@ class PushCliIT {
         assertThat(reg.blobStatus("test/small", manifest.path("layers").get(0).path("digest").asText())).isEqualTo(200);
         assertThat(reg.blobStatus("test/small", id)).isEqualTo(200);
 
+        // the push event, as dockerd logs it
+        String events = docker.run("events", "--since", "0", "--until", String.valueOf(System.currentTimeMillis() / 1000 + 1),
+                "--filter", "event=push", "--format", "{{.Type}} {{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}").ok().stdout();
+        assertThat(events.lines().filter(l -> l.contains("/test/small"))).containsExactly("image push " + host + "/test/small:1 " + host + "/test/small");
+
         // RepoDigests as dockerd records them after a push
         assertThat(docker.run("image", "inspect", "--format", "{{json .RepoDigests}}", host + "/test/small:1").ok().stdout())
                 .contains(host + "/test/small@" + digest);

@@ -32,7 +32,15 @@ public final class FaultProxy implements AutoCloseable {
     private final List<String> log = new CopyOnWriteArrayList<>();
 
     /** STATUS: answer with an error; CUT/STALL/CORRUPT: after {@code afterBytes} of body; DELAY: wait afterBytes ms first. */
-    public enum Kind { STATUS, CUT, STALL, CORRUPT, DELAY }
+    public enum Kind { STATUS, CUT, STALL, CORRUPT, DELAY, REDIRECT }
+
+    private volatile String redirectHost;
+
+    /** Matching requests are answered {@code 307} to the same path on {@code host} (like a registry's storage redirect). */
+    public FaultProxy redirect(Predicate<HttpExchange> match, String host) {
+        this.redirectHost = host;
+        return add(match, Kind.REDIRECT, 307, 0, -1);
+    }
 
     /** A fault for requests matching {@code match}, applied {@code times} times (-1: always). */
     public static final class Fault {
@@ -106,6 +114,13 @@ public final class FaultProxy implements AutoCloseable {
                 ex.getResponseBody().write(body);
                 return;
             }
+            if (fault != null && fault.kind == Kind.REDIRECT) {
+                ex.getResponseHeaders().set("Location", "http://" + redirectHost + ex.getRequestURI());
+                ex.sendResponseHeaders(307, -1);
+                return;
+            }
+            String authz = ex.getRequestHeaders().getFirst("Authorization");
+            if (authz != null) log.add("AUTHORIZATION " + ex.getRequestURI().getPath());
             if (fault != null && fault.kind == Kind.DELAY) {
                 try {
                     Thread.sleep(fault.afterBytes);

@@ -28,9 +28,14 @@ public final class RegistryHttp {
     }
 
     public RegistryHttp(String baseUrl, String user, String password) {
+        this(baseUrl, user == null ? null
+                : "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** With a ready {@code Authorization} header value (e.g. {@code Bearer <token>}). */
+    public RegistryHttp(String baseUrl, String authorization) {
         this.base = baseUrl;
-        this.authorization = user == null ? null
-                : "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        this.authorization = authorization;
     }
 
     /** A manifest as stored: bytes, media type and the registry's Docker-Content-Digest. */

@@ -1,0 +1,94 @@
+package io.imaged.push;
+
+import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.RegistryHttp;
+import io.imaged.testsupport.RegistryProcess;
+import io.imaged.testsupport.Tars;
+import io.imaged.testsupport.TokenServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** Push to a registry behind bearer-token auth (in-test token server): docker login's identity token, mounts, registry tokens. */
+class PushTokenAuthIT {
+    @TempDir
+    static Path dir;
+    static TokenServer tokens;
+    static RegistryProcess registry;
+    static ImagedProcess imaged;
+    static DockerCli docker;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(RegistryProcess.available() && DockerCli.available());
+        tokens = new TokenServer(dir.resolve("tokens"));
+        registry = RegistryProcess.startWithConfig(dir.resolve("registry"), tokens.registryYaml());
+        imaged = ImagedProcess.start(dir);
+        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (imaged != null) imaged.stop();
+        if (registry != null) registry.close();
+        if (tokens != null) tokens.close();
+    }
+
+    @Test
+    void pushWithTokensFromLoginAndMountAcrossRepositories() throws Exception {
+        String host = registry.host();
+        docker.run(new ByteArrayInputStream(Tars.of(Map.of("tok.txt", "token\n"))), "import", "-", host + "/tok/first:1").ok();
+
+        DockerCli.Result anonymous = docker.run("push", host + "/tok/first:1");
+        assertThat(anonymous.exitCode()).isEqualTo(1);
+        assertThat(anonymous.stderr()).contains("unauthorized");
+
+        docker.run(new ByteArrayInputStream((TokenServer.PASSWORD + "\n").getBytes()), "login", "-u", TokenServer.USER,
+                "--password-stdin", host).ok();
+        assertThat(Files.readString(dir.resolve("docker-config/config.json"))).contains("identitytoken");
+        DockerCli.Result first = docker.run("push", host + "/tok/first:1").ok();
+        assertThat(first.stdout()).contains(": Pushed", "1: digest: sha256:");
+        assertThat(tokens.requests()).anyMatch(r -> r.startsWith("POST grant=refresh_token scopes=[repository:tok/first:pull,push]"));
+
+        docker.run("tag", host + "/tok/first:1", host + "/tok/second:1").ok();
+        DockerCli.Result second = docker.run("push", host + "/tok/second:1").ok();
+        assertThat(second.stdout()).contains(": Mounted from tok/first");
+        assertThat(tokens.requests()).anyMatch(r -> r.contains("repository:tok/second:pull,push") && r.contains("repository:tok/first:pull"));
+
+        // X-Registry-Auth carrying a registry token: used as the bearer token as it is
+        docker.run("tag", host + "/tok/first:1", host + "/tok/third:1").ok();
+        String auth = Base64.getUrlEncoder().encodeToString(("{\"registrytoken\":\"" + tokens.mint("direct", "tok/third", "pull", "push")
+                + "\"}").getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> raw = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(imaged.tcpUrl() + "/images/" + host + "/tok/third/push?tag=1")).header("X-Registry-Auth", auth)
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(raw.statusCode()).isEqualTo(200);
+        assertThat(raw.body()).contains("\"aux\":{\"Tag\":\"1\"").doesNotContain("errorDetail");
+
+        String digest = first.stdout().replaceAll("(?s).*1: digest: (sha256:[a-f0-9]{64}).*", "$1");
+        assertThat(new RegistryHttp(registry.url()).manifest("tok/third", "1").status()).isEqualTo(401); // tokens required
+        for (String repo : new String[]{"tok/first", "tok/second", "tok/third"}) {
+            RegistryHttp.Manifest m = new RegistryHttp(registry.url(), "Bearer " + tokens.mint("check", repo, "pull")).manifest(repo, "1");
+            assertThat(m.status()).isEqualTo(200);
+            assertThat(m.digest()).isEqualTo(digest);
+        }
+        assertThat(raw.body()).contains("1: digest: " + digest);
+        assertThat(imaged.logText()).doesNotContain(TokenServer.PASSWORD).doesNotContain("refresh-");
+    }
+}
