@@ -33,7 +33,8 @@ public class ApiExceptionHandler {
 
     @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
     ResponseEntity<ErrorBody> method(HttpRequestMethodNotSupportedException e) {
-        return body(HttpStatus.METHOD_NOT_ALLOWED, "method not allowed");
+        // dockerd's router has no method-not-allowed answer: a path without a route for the method is not found
+        return body(HttpStatus.NOT_FOUND, "page not found");
     }
 
     @ExceptionHandler({MissingServletRequestParameterException.class, MethodArgumentTypeMismatchException.class,

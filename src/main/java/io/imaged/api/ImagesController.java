@@ -47,14 +47,18 @@ public class ImagesController {
 
     @Operation(summary = "List images")
     @GetMapping(value = "/images/json", produces = MediaType.APPLICATION_JSON_VALUE)
-    public List<ImageSummary> list(@RequestParam(defaultValue = "false") boolean all,
+    public List<ImageSummary> list(@RequestParam(required = false) String all,
                                    @RequestParam(required = false) String filters,
-                                   @RequestParam(name = "shared-size", defaultValue = "false") boolean sharedSize,
-                                   @RequestParam(defaultValue = "false") boolean digests,
-                                   @RequestParam(defaultValue = "false") boolean manifests,
+                                   @RequestParam(name = "shared-size", required = false) String sharedSize,
+                                   @RequestParam(required = false) String digests,
+                                   @RequestParam(required = false) String manifests,
                                    HttpServletRequest request) {
+        ApiVersion version = ApiVersion.of(request);
         Filters f = Filters.parse(json, filters, ImageLister.ACCEPTED_FILTERS);
-        return lister.list(new ImageLister.Options(all, f, sharedSize, false, ApiVersion.of(request)));
+        f.rejectBefore("until", version, "1.44"); // the list filter `until` came with API 1.44
+        // shared-size is honoured from 1.42 on (dockerd 20.10 / API 1.41 ignores it and reports -1)
+        boolean shared = QueryBool.of(sharedSize) && !version.lessThan("1.42");
+        return lister.list(new ImageLister.Options(QueryBool.of(all), f, shared, false, version));
     }
 
     @Operation(summary = "Inspect an image")
@@ -79,9 +83,9 @@ public class ImagesController {
 
     @Operation(summary = "Remove an image")
     @DeleteMapping(value = "/images/{name}", produces = MediaType.APPLICATION_JSON_VALUE)
-    public List<DeleteResponseItem> delete(@PathVariable String name, @RequestParam(defaultValue = "false") boolean force,
-                                           @RequestParam(defaultValue = "false") boolean noprune) {
-        return images.delete(name, force, !noprune);
+    public List<DeleteResponseItem> delete(@PathVariable String name, @RequestParam(required = false) String force,
+                                           @RequestParam(required = false) String noprune) {
+        return images.delete(name, QueryBool.of(force), !QueryBool.of(noprune));
     }
 
     @Operation(summary = "Delete unused images")

@@ -112,7 +112,7 @@ public class SystemController {
                 .put("SystemTime", ImageInspector.formatTime(Instant.now())).put("LoggingDriver", "")
                 .put("CgroupDriver", "none").put("CgroupVersion", "").put("NEventsListener", 0)
                 .put("KernelVersion", kernel()).put("OperatingSystem", operatingSystem())
-                .put("OSVersion", System.getProperty("os.version", "")).put("OSType", "linux")
+                .put("OSVersion", osRelease("VERSION_ID", "")).put("OSType", "linux")
                 .put("Architecture", System.getProperty("os.arch", "").equals("amd64") ? "x86_64" : System.getProperty("os.arch", ""))
                 .put("IndexServerAddress", "https://index.docker.io/v1/");
         ObjectNode reg = i.putObject("RegistryConfig");
@@ -196,14 +196,19 @@ public class SystemController {
     }
 
     private static String operatingSystem() {
+        return osRelease("PRETTY_NAME", System.getProperty("os.name", "linux"));
+    }
+
+    /** A field of /etc/os-release, as dockerd's operatingsystem package reads it. */
+    private static String osRelease(String key, String fallback) {
         try {
             for (String line : Files.readAllLines(Path.of("/etc/os-release"))) {
-                if (line.startsWith("PRETTY_NAME=")) return line.substring(12).replace("\"", "");
+                if (line.startsWith(key + "=")) return line.substring(key.length() + 1).replace("\"", "");
             }
         } catch (Exception ignored) {
             // fall back below
         }
-        return System.getProperty("os.name", "linux");
+        return fallback;
     }
 
     private static long memTotal() {

@@ -39,7 +39,7 @@ public final class ChangeApplier {
                 case "USER" -> config.put("User", requireArg(args, instr));
                 case "VOLUME" -> volume(config, args);
                 case "WORKDIR" -> workdir(config, args);
-                default -> throw ApiException.badRequest(instr + " is not a valid change command");
+                default -> throw ApiException.badRequest(instr.toLowerCase(Locale.ROOT) + " is not a valid change command");
             }
         }
     }

@@ -34,9 +34,10 @@ public final class Filters {
             try {
                 root = json.readTree(raw);
             } catch (Exception e) {
-                throw ApiException.badRequest("invalid filter: " + raw);
+                // dockerd 20.10 answers 500 with Go's JSON error; the v1.50 spec makes bad filters a 400
+                throw ApiException.badRequest("invalid filters JSON: " + e.getMessage().lines().findFirst().orElse(""));
             }
-            if (root == null || !root.isObject()) throw ApiException.badRequest("invalid filter: " + raw);
+            if (root == null || !root.isObject()) throw ApiException.badRequest(goUnmarshal(root, "map[string]map[string]bool"));
             for (var it = root.fields(); it.hasNext(); ) {
                 var e = it.next();
                 Set<String> vals = new LinkedHashSet<>();
@@ -48,15 +49,33 @@ public final class Filters {
                 } else if (v.isArray()) {
                     v.forEach(x -> vals.add(x.asText()));
                 } else {
-                    throw ApiException.badRequest("invalid filter: " + raw);
+                    throw ApiException.badRequest(goUnmarshal(v, "map[string]bool"));
                 }
                 out.put(e.getKey(), vals);
             }
         }
         for (String key : out.keySet()) {
-            if (!accepted.contains(key)) throw ApiException.badRequest("invalid filter '" + key + "'");
+            if (!accepted.contains(key)) throw ApiException.badRequest("Invalid filter '" + key + "'");
         }
         return new Filters(out);
+    }
+
+    /** The words of Go's encoding/json for a value of the wrong JSON type, as dockerd reports them. */
+    private static String goUnmarshal(JsonNode found, String goType) {
+        String kind = found == null ? "null" : switch (found.getNodeType()) {
+            case ARRAY -> "array";
+            case STRING -> "string";
+            case NUMBER -> "number";
+            case BOOLEAN -> "bool";
+            case OBJECT -> "object";
+            default -> "null";
+        };
+        return "json: cannot unmarshal " + kind + " into Go value of type " + goType;
+    }
+
+    /** Rejects a filter key that this API version did not know yet (dockerd answers as for an unknown key). */
+    public void rejectBefore(String key, io.imaged.api.ApiVersion version, String since) {
+        if (contains(key) && version.lessThan(since)) throw ApiException.badRequest("Invalid filter '" + key + "'");
     }
 
     public boolean contains(String key) {
@@ -81,7 +100,8 @@ public final class Filters {
             switch (s.toLowerCase()) {
                 case "true", "1" -> sawTrue = true;
                 case "false", "0" -> sawFalse = true;
-                default -> throw ApiException.badRequest("invalid filter '" + key + "=" + s + "'");
+                // Go prints the value list as %v: [a b]
+                default -> throw ApiException.badRequest("Invalid filter '" + key + "=[" + String.join(" ", v) + "]'");
             }
         }
         return sawTrue || !sawFalse && dflt;

@@ -51,7 +51,7 @@ public class ImageLister {
             Set<Digest> parents = new HashSet<>();
             for (Image img : store.images().all()) if (img.parent() != null) parents.add(img.parent());
 
-            List<ImageSummary> out = new ArrayList<>();
+            List<Row> rows = new ArrayList<>();
             for (Image img : store.images().all()) {
                 Instant created = img.config().created() == null ? Instant.EPOCH : img.config().created();
                 if (before != null && !created.isBefore(before)) continue;
@@ -80,9 +80,17 @@ public class ImageLister {
                 } else if (danglingOnly) {
                     continue;
                 }
-                if (o.version().lessThan("1.43") && tags.isEmpty() && digests.isEmpty()) {
-                    tags.add("<none>:<none>");
-                    digests.add("<none>@<none>");
+                List<String> shownTags = tags;
+                List<String> shownDigests = digests;
+                if (o.version().lessThan("1.43")) {
+                    // before 1.43 dockerd filled untagged images with placeholders and sent null for an empty list
+                    if (tags.isEmpty() && digests.isEmpty()) {
+                        shownTags = List.of("<none>:<none>");
+                        shownDigests = List.of("<none>@<none>");
+                    } else {
+                        if (tags.isEmpty()) shownTags = null;
+                        if (digests.isEmpty()) shownDigests = null;
+                    }
                 }
                 long shared = -1;
                 if (o.sharedSize()) {
@@ -91,16 +99,23 @@ public class ImageLister {
                         if (layerUse.getOrDefault(c, 0) > 1) shared += store.layers().get(c).size();
                     }
                 }
-                out.add(new ImageSummary(o.containers() ? 0 : -1, img.createdEpochSeconds(), img.id().toString(),
+                rows.add(new Row(created, new ImageSummary(o.containers() ? 0 : -1, img.createdEpochSeconds(), img.id().toString(),
                         img.config().labels(),
                         img.parent() == null ? "" : img.parent().toString(), null, null,
-                        digests, tags, shared, img.size(), o.version().lessThan("1.44") ? img.size() : null));
+                        shownDigests, shownTags, shared, img.size(), o.version().lessThan("1.44") ? img.size() : null)));
             }
-            out.sort(Comparator.comparingLong(ImageSummary::created).reversed().thenComparing(ImageSummary::id));
+            // newest first; dockerd compares whole seconds and leaves ties in map order, sub-second precision
+            // keeps images imported in the same second in the order they were made
+            rows.sort(Comparator.comparing(Row::created).reversed().thenComparing(r -> r.summary().id()));
+            List<ImageSummary> out = new ArrayList<>(rows.size());
+            for (Row r : rows) out.add(r.summary());
             return out;
         } finally {
             store.lock().readLock().unlock();
         }
+    }
+
+    private record Row(Instant created, ImageSummary summary) {
     }
 
     private Instant createdOf(String ref) {

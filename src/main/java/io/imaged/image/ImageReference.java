@@ -57,8 +57,8 @@ public record ImageReference(String domain, String path, String tag, String dige
         int colon = pathPart.lastIndexOf(':');
         if (colon >= 0) pathPart = pathPart.substring(0, colon);
         if (!pathPart.equals(pathPart.toLowerCase())) {
-            throw new InvalidReferenceException("invalid reference format: repository name (" + pathPart
-                    + ") must be lowercase");
+            // dockerd 20.10's wording (distribution/reference before v0.6 did not name the path)
+            throw new InvalidReferenceException("invalid reference format: repository name must be lowercase");
         }
         Matcher m = REFERENCE.matcher(domain + "/" + remainder);
         if (!m.matches()) throw new InvalidReferenceException("invalid reference format");

@@ -33,7 +33,7 @@ public class ImageService {
 
     /** {@code POST /images/{name}/tag}: points repo[:tag] at the image. */
     public void tag(String source, String repo, String tag) {
-        if (repo == null || repo.isEmpty()) throw ApiException.badRequest("repository name must have at least one component");
+        if (repo == null || repo.isEmpty()) throw ApiException.badRequest("invalid reference format");
         ImageReference target;
         try {
             target = ImageReference.parse(repo);

@@ -24,7 +24,9 @@ public record Platform(String os, String architecture, String variant) {
     public static Platform parse(String s) {
         if (s == null || s.isBlank()) return host();
         String[] parts = s.toLowerCase(Locale.ROOT).split("/");
-        if (parts.length > 3 || parts[0].isEmpty()) throw ApiException.badRequest("\"" + s + "\": unknown operating system or architecture: invalid argument");
+        // containerd's platforms.Parse words: too many parts cannot be parsed at all
+        if (parts.length > 3) throw ApiException.badRequest("\"" + s + "\": cannot parse platform specifier: invalid argument");
+        if (parts[0].isEmpty()) throw ApiException.badRequest("\"" + s + "\": unknown operating system or architecture: invalid argument");
         if (parts.length == 1) {
             // a lone architecture means the host OS
             if (!parts[0].equals("linux") && !parts[0].equals("windows")) return normalise("linux", parts[0], "");

@@ -33,7 +33,7 @@ public class LayerIngester {
             try {
                 m = TarMeasurer.measure(tar, w.stream());
             } catch (java.io.EOFException e) {
-                throw new InvalidArchiveException("invalid tar archive: unexpected EOF", e);
+                throw new InvalidArchiveException("Error processing tar file(exit status 1): unexpected EOF", e);
             }
             lease.blob(m.diffId());
             Digest d = w.commit(m.diffId());

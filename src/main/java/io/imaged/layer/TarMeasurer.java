@@ -40,14 +40,24 @@ public final class TarMeasurer {
             }
         } catch (InvalidArchiveException ex) {
             throw ex;
+        } catch (java.io.EOFException ex) {
+            throw tarError("unexpected EOF", ex);
         } catch (IOException | IllegalArgumentException ex) {
-            throw new InvalidArchiveException("invalid tar archive: " + ex.getMessage(), ex);
+            String m = String.valueOf(ex.getMessage()).toLowerCase(java.util.Locale.ROOT);
+            throw tarError(m.contains("truncated") || m.contains("eof") ? "unexpected EOF" : "archive/tar: invalid tar header", ex);
         }
-        if (entries == 0 && tee.count == 0) throw new InvalidArchiveException("invalid tar archive: empty input");
+        // commons-compress reads a short or headerless input as an empty archive; Go's archive/tar (and so
+        // dockerd) only accepts no bytes at all or zero blocks there
+        if (entries == 0 && tee.nonZero) throw tarError(tee.count < 512 ? "unexpected EOF" : "archive/tar: invalid tar header", null);
         tee.drain(); // trailing padding is part of the diff ID
         long fileBytes = 0;
         for (long s : sizes.values()) fileBytes += s;
         return new TarMeasurement(Digest.fromHash(sha.digest()), tee.count, fileBytes, entries);
+    }
+
+    /** dockerd's wording: its tar extraction runs in a child process whose failure it reports so. */
+    private static InvalidArchiveException tarError(String what, Throwable cause) {
+        return new InvalidArchiveException("Error processing tar file(exit status 1): " + what, cause);
     }
 
     /** Normalises a tar path; throws when it would leave the layer root. */
@@ -76,6 +86,8 @@ public final class TarMeasurer {
         private final MessageDigest sha;
         private final OutputStream sink;
         private long count;
+        /** whether a non-zero byte was seen among the first two blocks (a tar with no entries is all zeros) */
+        private boolean nonZero;
 
         TeeCountingStream(InputStream in, MessageDigest sha, OutputStream sink) {
             super(in);
@@ -87,6 +99,7 @@ public final class TarMeasurer {
         public int read() throws IOException {
             int b = in.read();
             if (b >= 0) {
+                if (b != 0 && count < 1024) nonZero = true;
                 sha.update((byte) b);
                 if (sink != null) sink.write(b);
                 count++;
@@ -98,6 +111,7 @@ public final class TarMeasurer {
         public int read(byte[] b, int off, int len) throws IOException {
             int n = in.read(b, off, len);
             if (n > 0) {
+                for (int i = off; count < 1024 && i < off + n && !nonZero; i++) if (b[i] != 0 && count + (i - off) < 1024) nonZero = true;
                 sha.update(b, off, n);
                 if (sink != null) sink.write(b, off, n);
                 count += n;

@@ -95,8 +95,7 @@ public class ListenerConfiguration {
             if (!Files.exists(path)) return;
             try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 ch.connect(UnixDomainSocketAddress.of(path));
-                throw new IllegalStateException("another daemon is already listening on unix://" + path
-                        + "; stop it or choose another socket with imaged.hosts");
+                throw new SocketInUseException(path);
             } catch (IOException refused) {
                 Files.deleteIfExists(path);
             }

@@ -149,12 +149,16 @@ public class ReferenceStore {
         closeJournal();
     }
 
+    private static final java.util.Comparator<String> FAMILIAR_ORDER = java.util.Comparator
+            .comparing((String n) -> ImageReference.parse(n).familiarString()).thenComparing(n -> n);
+
     private void putInMemory(ImageReference ref, Digest image) {
         String name = ref.toString();
         Digest old = byName.put(name, image);
         if (old != null) dropReverse(old, name);
         parsed.put(name, ref);
-        Map<String, ImageReference> refs = byImage.computeIfAbsent(image, k -> new TreeMap<>());
+        // ordered as moby's lexicalRefs orders an image's references: by their familiar form
+        Map<String, ImageReference> refs = byImage.computeIfAbsent(image, k -> new TreeMap<>(FAMILIAR_ORDER));
         refs.put(name, ref);
         listsByImage.remove(image);
     }

@@ -27,10 +27,7 @@ class RegistryClientTest {
     Path dir;
 
     private RegistryClient client() {
-        ImagedProperties props = new ImagedProperties(dir.resolve("data"), List.of(), 3, 5, Duration.ofHours(1),
-                org.springframework.util.unit.DataSize.ofGigabytes(1),
-                new ImagedProperties.Registry(List.of(), List.of(), Duration.ofSeconds(5), Duration.ofSeconds(10), 3,
-                        "http://127.0.0.1:1", 4 << 20, Duration.ofMillis(10)));
+        ImagedProperties props = io.imaged.testsupport.TestProperties.of(dir.resolve("data"));
         ObjectMapper json = new ObjectMapper();
         return new RegistryClient(new EndpointResolver(props), new BearerTokenFetcher(json), new Retrying(props), props, json);
     }

@@ -17,15 +17,26 @@ import java.util.concurrent.TimeUnit;
 public final class DockerCli {
     private final String host;
     private final Path config;
+    private final String apiVersion;
 
     public DockerCli(String dockerHost, Path configDir) {
+        this(dockerHost, configDir, null);
+    }
+
+    private DockerCli(String dockerHost, Path configDir, String apiVersion) {
         this.host = dockerHost;
         this.config = configDir;
+        this.apiVersion = apiVersion;
         try {
             Files.createDirectories(configDir);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The same CLI pinned to an older API version (DOCKER_API_VERSION), as an old client would talk. */
+    public DockerCli withApiVersion(String version) {
+        return new DockerCli(host, config, version);
     }
 
     public static boolean available() {
@@ -61,6 +72,7 @@ public final class DockerCli {
         env.put("DOCKER_CONFIG", config.toString());
         env.remove("DOCKER_CONTEXT");
         env.remove("DOCKER_API_VERSION");
+        if (apiVersion != null) env.put("DOCKER_API_VERSION", apiVersion);
         try {
             Process p = pb.start();
             CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));

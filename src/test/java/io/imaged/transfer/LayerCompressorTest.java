@@ -36,10 +36,7 @@ class LayerCompressorTest {
     }
 
     private Store open() {
-        ImagedProperties props = new ImagedProperties(dir, List.of(), 3, 5, Duration.ofHours(1),
-                org.springframework.util.unit.DataSize.ofGigabytes(1),
-                new ImagedProperties.Registry(List.of(), List.of(), Duration.ofSeconds(5), Duration.ofSeconds(5), 1,
-                        "https://registry-1.docker.io", 4 << 20, Duration.ofMillis(10)));
+        ImagedProperties props = io.imaged.testsupport.TestProperties.of(dir);
         return new Store(props, new ObjectMapper(), new StaticListableBeanFactory().getBeanProvider(BlobRoots.class));
     }
 

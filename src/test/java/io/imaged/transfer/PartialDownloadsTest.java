@@ -19,9 +19,7 @@ class PartialDownloadsTest {
     Path root;
 
     private ImagedProperties props(Duration retention) {
-        return new ImagedProperties(root, List.of(), 3, 5, retention, org.springframework.util.unit.DataSize.ofGigabytes(1),
-                new ImagedProperties.Registry(List.of(), List.of(), Duration.ofSeconds(5), Duration.ofSeconds(5), 3,
-                        "https://registry-1.docker.io", 4 << 20, Duration.ofMillis(10)));
+        return io.imaged.testsupport.TestProperties.of(root, retention);
     }
 
     @Test
