@@ -31,7 +31,7 @@ public class ImageCreateController {
     }
 
     @Operation(summary = "Create an image by importing it or pulling it")
-    @PostMapping(value = "/images/create", produces = MediaType.APPLICATION_JSON_VALUE)
+    @PostMapping("/images/create") // no produces: clients send any Accept (docker-java: text/plain), dockerd ignores it
     public ResponseEntity<String> create(@RequestParam(required = false) String fromImage,
                                          @RequestParam(required = false) String fromSrc,
                                          @RequestParam(required = false) String repo,
