@@ -14,21 +14,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What imaged reads out of an image config (Docker image spec / OCI config). The bytes themselves are
- * kept as received; this is only a parsed view of them.
+ * What imaged keeps in memory of an image config (Docker image spec / OCI config): what listing, filters
+ * and platform checks need. The bytes themselves are kept on disk as received; inspect and history parse
+ * them again into a {@link Document}, so that twenty thousand images do not hold twenty thousand JSON trees.
+ * {@code labels} is null when the config has no Labels object, as dockerd reports it.
  */
-/** {@code labels} is null when the config has no Labels object, as dockerd reports it. */
-public record ImageConfig(JsonNode root, Instant created, List<Digest> diffIds, Map<String, String> labels) {
+public record ImageConfig(Instant created, List<Digest> diffIds, Map<String, String> labels,
+                          String os, String architecture, String variant) {
 
     /** Parses and validates config bytes; throws {@link InvalidConfigException} on anything malformed. */
     public static ImageConfig parse(ObjectMapper json, byte[] bytes) {
-        JsonNode root;
-        try {
-            root = json.readTree(bytes);
-        } catch (IOException e) {
-            throw new InvalidConfigException("invalid image config: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException jp ? jp.getOriginalMessage() : e.getMessage()));
-        }
-        if (root == null || !root.isObject()) throw new InvalidConfigException("invalid image config: not a JSON object");
+        Document doc = document(json, bytes);
+        JsonNode root = doc.root();
         JsonNode rootfs = root.path("rootfs");
         if (!rootfs.isObject() || !"layers".equals(rootfs.path("type").asText())) {
             throw new InvalidConfigException("invalid image config: rootfs.type must be \"layers\"");
@@ -47,10 +44,15 @@ public record ImageConfig(JsonNode root, Instant created, List<Digest> diffIds, 
         }
         Instant created = null;
         if (root.hasNonNull("created")) {
+            String text = root.get("created").asText();
             try {
-                created = Instant.parse(root.get("created").asText());
+                created = Instant.parse(text);
             } catch (DateTimeParseException e) {
-                created = java.time.OffsetDateTime.parse(root.get("created").asText()).toInstant();
+                try {
+                    created = java.time.OffsetDateTime.parse(text).toInstant();
+                } catch (DateTimeParseException e2) {
+                    throw new InvalidConfigException("invalid image config: bad created time " + text);
+                }
             }
         }
         Map<String, String> labels = null;
@@ -60,34 +62,39 @@ public record ImageConfig(JsonNode root, Instant created, List<Digest> diffIds, 
             labelNode.fields().forEachRemaining(e -> l.put(e.getKey(), e.getValue().asText()));
             labels = Collections.unmodifiableMap(l);
         }
-        return new ImageConfig(root, created, List.copyOf(diffIds), labels);
+        // interned: the same few platform words are shared by every image
+        return new ImageConfig(created, List.copyOf(diffIds), labels, doc.text("os").intern(),
+                doc.text("architecture").intern(), doc.text("variant").intern());
     }
 
-    public String text(String field) {
-        JsonNode n = root.get(field);
-        return n == null || n.isNull() ? "" : n.asText();
+    /** Parses config bytes into a JSON tree for inspect and history. */
+    public static Document document(ObjectMapper json, byte[] bytes) {
+        JsonNode root;
+        try {
+            root = json.readTree(bytes);
+        } catch (IOException e) {
+            throw new InvalidConfigException("invalid image config: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException jp ? jp.getOriginalMessage() : e.getMessage()));
+        }
+        if (root == null || !root.isObject()) throw new InvalidConfigException("invalid image config: not a JSON object");
+        return new Document(root);
     }
 
-    public String architecture() {
-        return text("architecture");
-    }
+    /** A whole config as a JSON tree; lives for one request. */
+    public record Document(JsonNode root) {
+        public String text(String field) {
+            JsonNode n = root.get(field);
+            return n == null || n.isNull() ? "" : n.asText();
+        }
 
-    public String os() {
-        return text("os");
-    }
+        /** The {@code config} object (container config), or null. */
+        public JsonNode containerConfig() {
+            JsonNode n = root.get("config");
+            return n == null || n.isNull() ? null : n;
+        }
 
-    public String variant() {
-        return text("variant");
-    }
-
-    /** The {@code config} object (container config), or null. */
-    public JsonNode containerConfig() {
-        JsonNode n = root.get("config");
-        return n == null || n.isNull() ? null : n;
-    }
-
-    public JsonNode history() {
-        return root.path("history");
+        public JsonNode history() {
+            return root.path("history");
+        }
     }
 
     public static class InvalidConfigException extends io.imaged.api.ApiException {

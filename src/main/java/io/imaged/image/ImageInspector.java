@@ -36,7 +36,8 @@ public class ImageInspector {
         try {
             Image img = resolver.resolve(name);
             ImageConfig c = img.config();
-            JsonNode root = c.root();
+            ImageConfig.Document doc = document(img);
+            JsonNode root = doc.root();
             ObjectNode out = json.createObjectNode();
             out.put("Id", img.id().toString());
             ArrayNode tags = out.putArray("RepoTags");
@@ -45,20 +46,20 @@ public class ImageInspector {
                 (r.hasDigest() ? digests : tags).add(r.familiarString());
             }
             out.put("Parent", img.parent() == null ? "" : img.parent().toString());
-            out.put("Comment", c.text("comment"));
+            out.put("Comment", doc.text("comment"));
             if (c.created() != null) out.put("Created", formatTime(c.created()));
             else if (v.lessThan("1.44")) out.put("Created", "0001-01-01T00:00:00Z");
             if (v.lessThan("1.45")) {
-                out.put("Container", c.text("container"));
+                out.put("Container", doc.text("container"));
                 out.set("ContainerConfig", ContainerConfig.forApi(json, root.get("container_config"), false));
             }
-            out.put("DockerVersion", c.text("docker_version"));
-            out.put("Author", c.text("author"));
-            out.set("Config", ContainerConfig.forApi(json, c.containerConfig(), !v.lessThan("1.50")));
+            out.put("DockerVersion", doc.text("docker_version"));
+            out.put("Author", doc.text("author"));
+            out.set("Config", ContainerConfig.forApi(json, doc.containerConfig(), !v.lessThan("1.50")));
             out.put("Architecture", c.architecture());
             if (!c.variant().isEmpty()) out.put("Variant", c.variant());
             out.put("Os", c.os());
-            if (!c.text("os.version").isEmpty()) out.put("OsVersion", c.text("os.version"));
+            if (!doc.text("os.version").isEmpty()) out.put("OsVersion", doc.text("os.version"));
             out.put("Size", img.size());
             if (v.lessThan("1.44")) out.put("VirtualSize", img.size());
             ObjectNode graph = out.putObject("GraphDriver");
@@ -87,6 +88,14 @@ public class ImageInspector {
         return (i == dot ? s.substring(0, dot) : s.substring(0, i + 1)) + "Z";
     }
 
+    private ImageConfig.Document document(Image img) {
+        try {
+            return ImageConfig.document(json, store.images().configBytes(img.id()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read the config of " + img.id(), e);
+        }
+    }
+
     /** History, newest first; IDs filled in along the parent chain as dockerd does. */
     public List<ObjectNode> history(String name) {
         store.lock().readLock().lock();
@@ -95,7 +104,7 @@ public class ImageInspector {
             List<ObjectNode> items = new ArrayList<>();
             int layer = 0;
             Digest chain = null;
-            for (JsonNode h : img.config().history()) {
+            for (JsonNode h : document(img).history()) {
                 long size = 0;
                 if (!h.path("empty_layer").asBoolean(false) && layer < img.config().diffIds().size()) {
                     chain = Layer.chainId(chain, img.config().diffIds().get(layer++));
