@@ -77,6 +77,34 @@ public class ProgressOutput {
         }
     }
 
+    /** The body of a streamed operation (pull, push). */
+    @FunctionalInterface
+    public interface Streamed {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs a streamed operation whose 200 has been sent: a failure becomes the stream's last message
+     * ({@code errorDetail}), as with dockerd; a client that went away only ends it.
+     */
+    public void run(String operation, Object subject, org.slf4j.Logger log, Streamed body) {
+        try {
+            body.run();
+        } catch (ClientGoneException goneAway) {
+            log.info("{} of {} cancelled: the client went away", operation, subject);
+        } catch (IOException | RuntimeException e) {
+            boolean expected = e instanceof IOException || e instanceof io.imaged.api.ApiException;
+            String msg = expected ? e.getMessage() : String.valueOf(e);
+            log.info("{} of {} failed: {}", operation, subject, msg);
+            if (!expected) log.warn(operation + " failure", e);
+            try {
+                error(msg);
+            } catch (IOException ignored) {
+                // the client is gone too
+            }
+        }
+    }
+
     public boolean gone() {
         return gone;
     }

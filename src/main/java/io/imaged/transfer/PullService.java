@@ -150,23 +150,15 @@ public class PullService {
         return new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, e.getMessage(), e);
     }
 
-    /** Streams the pull; a failure is written as the last message (errorDetail). */
+    /**
+     * Streams the pull; a failure is written as the last message (errorDetail). A cancelled pull keeps its
+     * verified layers and partial downloads for the next one.
+     */
     public void pull(Prepared p, ProgressOutput out) {
-        try {
+        out.run("pull", p.ref(), log, () -> {
             if (p.allTags()) pullAllTags(p, out);
             else pullOne(p, out);
-        } catch (ProgressOutput.ClientGoneException gone) {
-            log.info("pull of {} cancelled: the client went away (verified layers and partial downloads are kept)", p.ref());
-        } catch (IOException | RuntimeException e) {
-            String msg = e instanceof ApiException || e instanceof IOException ? e.getMessage() : String.valueOf(e);
-            log.info("pull of {} failed: {}", p.ref(), msg);
-            if (!(e instanceof IOException) && !(e instanceof ApiException)) log.warn("pull failure", e);
-            try {
-                out.error(msg);
-            } catch (IOException ignored) {
-                // the client is gone too
-            }
-        }
+        });
     }
 
     private void pullOne(Prepared p, ProgressOutput out) throws IOException {

@@ -138,20 +138,7 @@ public class PushService {
 
     /** Streams the push; a failure is written as the last message (errorDetail). */
     public void push(Prepared p, ProgressOutput out) {
-        try {
-            pushRepository(p, out);
-        } catch (ProgressOutput.ClientGoneException gone) {
-            log.info("push of {} cancelled: the client went away", p.ref());
-        } catch (IOException | RuntimeException e) {
-            String msg = e instanceof ApiException || e instanceof IOException ? e.getMessage() : String.valueOf(e);
-            log.info("push of {} failed: {}", p.ref(), msg);
-            if (!(e instanceof IOException) && !(e instanceof ApiException)) log.warn("push failure", e);
-            try {
-                out.error(msg);
-            } catch (IOException ignored) {
-                // the client is gone too
-            }
-        }
+        out.run("push", p.ref(), log, () -> pushRepository(p, out));
     }
 
     private void pushRepository(Prepared p, ProgressOutput out) throws IOException {
