@@ -48,11 +48,11 @@ public final class TarMeasurer {
         }
         // commons-compress reads a short or headerless input as an empty archive; Go's archive/tar (and so
         // dockerd) only accepts no bytes at all or zero blocks there
-        if (entries == 0 && tee.nonZero) throw tarError(tee.count < 512 ? "unexpected EOF" : "archive/tar: invalid tar header", null);
+        if (entries == 0 && tee.nonZero) throw tarError(tee.count() < 512 ? "unexpected EOF" : "archive/tar: invalid tar header", null);
         tee.drain(); // trailing padding is part of the diff ID
         long fileBytes = 0;
         for (long s : sizes.values()) fileBytes += s;
-        return new TarMeasurement(Digest.fromHash(sha.digest()), tee.count, fileBytes, entries);
+        return new TarMeasurement(Digest.fromHash(sha.digest()), tee.count(), fileBytes, entries);
     }
 
     /** dockerd's wording: its tar extraction runs in a child process whose failure it reports so. */
@@ -82,60 +82,17 @@ public final class TarMeasurer {
         return out.toString();
     }
 
-    private static final class TeeCountingStream extends FilterInputStream {
-        private final MessageDigest sha;
-        private final OutputStream sink;
-        private long count;
-        /** whether a non-zero byte was seen among the first two blocks (a tar with no entries is all zeros) */
+    /** Also notes whether a non-zero byte is among the first two blocks (a tar with no entries is all zeros). */
+    private static final class TeeCountingStream extends HashingInputStream {
         private boolean nonZero;
 
         TeeCountingStream(InputStream in, MessageDigest sha, OutputStream sink) {
-            super(in);
-            this.sha = sha;
-            this.sink = sink;
+            super(in, sha, sink);
         }
 
         @Override
-        public int read() throws IOException {
-            int b = in.read();
-            if (b >= 0) {
-                if (b != 0 && count < 1024) nonZero = true;
-                sha.update((byte) b);
-                if (sink != null) sink.write(b);
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
-            if (n > 0) {
-                for (int i = off; count < 1024 && i < off + n && !nonZero; i++) if (b[i] != 0 && count + (i - off) < 1024) nonZero = true;
-                sha.update(b, off, n);
-                if (sink != null) sink.write(b, off, n);
-                count += n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            byte[] buf = new byte[(int) Math.min(n, 65536)];
-            int r = read(buf, 0, buf.length);
-            return Math.max(r, 0);
-        }
-
-        @Override
-        public boolean markSupported() {
-            return false;
-        }
-
-        void drain() throws IOException {
-            byte[] buf = new byte[65536];
-            while (read(buf, 0, buf.length) >= 0) {
-                // hashing and copying happen in read
-            }
+        protected void seen(byte[] b, int off, int len, long offset) {
+            for (int i = off; !nonZero && i < off + len && offset + (i - off) < 1024; i++) if (b[i] != 0) nonZero = true;
         }
     }
 

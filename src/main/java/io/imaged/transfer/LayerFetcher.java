@@ -3,6 +3,7 @@ package io.imaged.transfer;
 import io.imaged.config.ImagedProperties;
 import io.imaged.layer.Decompression;
 import io.imaged.layer.TarMeasurement;
+import io.imaged.layer.HashingInputStream;
 import io.imaged.layer.TarMeasurer;
 import io.imaged.registry.RegistryException;
 import io.imaged.registry.RegistrySession;
@@ -217,7 +218,7 @@ public class LayerFetcher {
             try (OutputStream append = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
                  InputStream local = start > 0 ? new Limited(Files.newInputStream(part), start) : InputStream.nullInputStream()) {
                 InputStream network = net == null ? InputStream.nullInputStream() : new NetworkTee(net.body(), append, start);
-                HashingCounter all = new HashingCounter(new SequenceInputStream(local, network), sha);
+                HashingInputStream all = new HashingInputStream(new SequenceInputStream(local, network), sha, null);
                 TarMeasurement m;
                 try {
                     m = TarMeasurer.measure(Decompression.detect(all), null);
@@ -241,17 +242,17 @@ public class LayerFetcher {
                     throw new Retrying.NotRetryable("failed to register layer: " + bad.getMessage(), bad);
                 }
                 append.flush();
-                if (size >= 0 && all.count < size) {
-                    throw new IOException("unexpected EOF: got " + all.count + " of " + size + " bytes of " + digest
+                if (size >= 0 && all.count() < size) {
+                    throw new IOException("unexpected EOF: got " + all.count() + " of " + size + " bytes of " + digest
                             + " from " + session.endpoint().name());
                 }
                 listener.verifying();
                 Digest actual = Digest.fromHash(sha.digest());
-                if (!actual.equals(digest) || (size >= 0 && all.count != size)) {
+                if (!actual.equals(digest) || (size >= 0 && all.count() != size)) {
                     Files.deleteIfExists(part);
                     throw mismatch();
                 }
-                return new Fetched(digest, mediaType, all.count, m);
+                return new Fetched(digest, mediaType, all.count(), m);
             }
         }
 
@@ -311,56 +312,6 @@ public class LayerFetcher {
                 byte[] buf = new byte[(int) Math.min(n, 65536)];
                 int r = read(buf, 0, buf.length);
                 return Math.max(r, 0);
-            }
-        }
-    }
-
-    /** Hashes and counts everything read through it. */
-    private static final class HashingCounter extends FilterInputStream {
-        private final MessageDigest sha;
-        long count;
-
-        HashingCounter(InputStream in, MessageDigest sha) {
-            super(in);
-            this.sha = sha;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = in.read();
-            if (b >= 0) {
-                sha.update((byte) b);
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
-            if (n > 0) {
-                sha.update(b, off, n);
-                count += n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            byte[] buf = new byte[(int) Math.min(n, 65536)];
-            int r = read(buf, 0, buf.length);
-            return Math.max(r, 0);
-        }
-
-        @Override
-        public boolean markSupported() {
-            return false;
-        }
-
-        void drain() throws IOException {
-            byte[] buf = new byte[65536];
-            while (read(buf, 0, buf.length) >= 0) {
-                // hashing happens in read
             }
         }
     }
