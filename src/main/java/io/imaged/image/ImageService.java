@@ -151,15 +151,8 @@ public class ImageService {
             if (stillUsed.contains(c)) break;
             records.add(DeleteResponseItem.deleted(c.toString()));
         }
-        store.layers().retainOnly(allUsedChains());
         if (!prune || parent == null || store.images().get(parent) == null) return;
         deleteHelper(parent, records, false, true, true);
-    }
-
-    private Set<Digest> allUsedChains() {
-        Set<Digest> used = new HashSet<>();
-        for (Image i : store.images().all()) used.addAll(i.chainIds());
-        return used;
     }
 
     private boolean isDangling(Digest id) {

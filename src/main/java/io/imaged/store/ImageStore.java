@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 
@@ -29,6 +31,8 @@ public class ImageStore {
     private final NavigableMap<String, Image> byHex = new ConcurrentSkipListMap<>();
     /** The same images in listing order (newest first, then by ID), kept as they change rather than sorted per request. */
     private final NavigableMap<ListingKey, Image> newestFirst = new ConcurrentSkipListMap<>();
+    /** parent ID → IDs of its children, so that children, heads and delete conflicts need no scan of every image. */
+    private final Map<Digest, Set<Digest>> childrenOf = new ConcurrentHashMap<>();
 
     private record ListingKey(Instant created, String hex) implements Comparable<ListingKey> {
         static ListingKey of(Image img) {
@@ -53,6 +57,7 @@ public class ImageStore {
     public void load() throws IOException {
         byHex.clear();
         newestFirst.clear();
+        childrenOf.clear();
         Queue<Digest> broken = new ConcurrentLinkedQueue<>();
         backend.walk((id, bytes) -> { // in parallel
             try {
@@ -140,8 +145,18 @@ public class ImageStore {
     }
 
     private void put(Image img) {
-        byHex.put(img.id().hex(), img);
+        Image old = byHex.put(img.id().hex(), img);
+        if (old != null) unlinkChild(old);
         newestFirst.put(ListingKey.of(img), img);
+        if (img.parent() != null) childrenOf.computeIfAbsent(img.parent(), k -> ConcurrentHashMap.newKeySet()).add(img.id());
+    }
+
+    private void unlinkChild(Image img) {
+        if (img.parent() == null) return;
+        childrenOf.computeIfPresent(img.parent(), (k, kids) -> {
+            kids.remove(img.id());
+            return kids.isEmpty() ? null : kids;
+        });
     }
 
     public int count() {
@@ -155,16 +170,19 @@ public class ImageStore {
     }
 
     public List<Image> children(Digest id) {
-        List<Image> out = new ArrayList<>();
-        for (Image img : byHex.values()) if (id.equals(img.parent())) out.add(img);
+        Set<Digest> kids = childrenOf.get(id);
+        if (kids == null) return List.of();
+        List<Image> out = new ArrayList<>(kids.size());
+        for (Digest kid : kids) {
+            Image img = byHex.get(kid.hex());
+            if (img != null) out.add(img);
+        }
         return out;
     }
 
     /** Images that are no image's parent. */
     public List<Image> heads() {
-        java.util.Set<Digest> parents = new java.util.HashSet<>();
-        for (Image img : byHex.values()) if (img.parent() != null) parents.add(img.parent());
-        return byHex.values().stream().filter(i -> !parents.contains(i.id())).toList();
+        return byHex.values().stream().filter(i -> !childrenOf.containsKey(i.id())).toList();
     }
 
     public void setLastUpdated(Digest id, Instant when) throws IOException {
@@ -176,7 +194,10 @@ public class ImageStore {
 
     public void delete(Digest id) throws IOException {
         Image gone = byHex.remove(id.hex());
-        if (gone != null) newestFirst.remove(ListingKey.of(gone));
+        if (gone != null) {
+            newestFirst.remove(ListingKey.of(gone));
+            unlinkChild(gone);
+        }
         backend.delete(id);
         for (Image child : children(id)) {
             backend.deleteMetadata(child.id(), PARENT);
