@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Runs the image-related parts of docker-py's own integration test suite against imaged.
+#
+# Builds nothing: needs target/imaged.jar (./mvnw package), /usr/bin/docker-registry, python3 with the `docker`
+# and `pytest` modules, and docker-py's test sources: a directory holding docker-py's `tests/` package
+# (DOCKER_PY_TESTS, default src/test/python/docker-py). Starts a loopback docker-registry and imaged on free
+# ports, seeds the registry with tiny stand-ins for alpine/busybox/hello-world (scripts/docker-py-seed.py)
+# and points imaged's docker.io mirror AND upstream at it, so nothing ever reaches Docker Hub. Tests that need
+# containers are deselected with reasons (scripts/docker-py-deselect.txt). Exit code = pytest's.
+# Extra arguments go to pytest (e.g. -k test_pull, -x). KEEP=1 keeps the work directory.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TESTS=${DOCKER_PY_TESTS:-$ROOT/src/test/python/docker-py}
+JAR=${IMAGED_JAR:-$ROOT/target/imaged.jar}
+JAVA=${JAVA:-java}
+FILES=(tests/integration/api_image_test.py tests/integration/models_images_test.py
+       tests/integration/api_client_test.py tests/integration/errors_test.py)
+
+[ -f "$JAR" ] || { echo "no $JAR (run ./mvnw package first)" >&2; exit 2; }
+[ -d "$TESTS/tests/integration" ] || { echo "no docker-py tests under $TESTS/tests/integration" >&2; exit 2; }
+python3 -c 'import docker, pytest' || { echo "python3 needs the docker and pytest modules" >&2; exit 2; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/docker-py-suite.XXXXXX")
+REG_PID= IMAGED_PID=
+cleanup() {
+  [ -n "$IMAGED_PID" ] && kill "$IMAGED_PID" 2>/dev/null && wait "$IMAGED_PID" 2>/dev/null || true
+  [ -n "$REG_PID" ] && kill "$REG_PID" 2>/dev/null && wait "$REG_PID" 2>/dev/null || true
+  if [ "${KEEP:-0}" = 1 ]; then echo "work directory kept: $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_for() { # wait_for SECONDS PID COMMAND...
+  local until=$((SECONDS + $1)) pid=$2; shift 2
+  until "$@" >/dev/null 2>&1; do
+    kill -0 "$pid" 2>/dev/null || return 1
+    [ $SECONDS -lt $until ] || return 1
+    sleep 0.2
+  done
+}
+
+REG_PORT=$(free_port)
+REGISTRY=127.0.0.1:$REG_PORT
+mkdir -p "$WORK/registry"
+cat > "$WORK/registry/config.yml" <<YAML
+version: 0.1
+log: {level: warn}
+storage: {filesystem: {rootdirectory: $WORK/registry/storage}, delete: {enabled: true}}
+http: {addr: $REGISTRY}
+YAML
+/usr/bin/docker-registry serve "$WORK/registry/config.yml" > "$WORK/registry.log" 2>&1 &
+REG_PID=$!
+wait_for 20 "$REG_PID" curl -fsS "http://$REGISTRY/v2/" || { cat "$WORK/registry.log" >&2; echo "registry did not start" >&2; exit 2; }
+
+SOCK=$WORK/imaged.sock
+"$JAVA" -Xmx512m -jar "$JAR" --imaged.data-root="$WORK/data" --imaged.hosts="unix://$SOCK" \
+  --imaged.registry.mirrors="http://$REGISTRY" --imaged.registry.docker-io-upstream="http://$REGISTRY" \
+  --logging.level.root=WARN --logging.level.io.imaged=INFO > "$WORK/imaged.log" 2>&1 &
+IMAGED_PID=$!
+wait_for 90 "$IMAGED_PID" curl -fsS --unix-socket "$SOCK" http://localhost/_ping || { cat "$WORK/imaged.log" >&2; echo "imaged did not start" >&2; exit 2; }
+
+export DOCKER_HOST=unix://$SOCK
+unset DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_TEST_API_VERSION
+python3 "$ROOT/scripts/docker-py-seed.py" "$REGISTRY"
+
+DESELECT=()
+while read -r id _; do
+  DESELECT+=(--deselect "$id")
+done < <(grep -v '^\s*\(#\|$\)' "$ROOT/scripts/docker-py-deselect.txt")
+
+cd "$TESTS"
+set +e
+python3 -m pytest -p no:cacheprovider -rsx --junitxml="${JUNIT_XML:-$WORK/junit.xml}" "${DESELECT[@]}" "${FILES[@]}" "$@"
+rc=$?
+set -e
+[ $rc -eq 0 ] || { echo "--- imaged log (tail) ---" >&2; tail -50 "$WORK/imaged.log" >&2; }
+exit $rc
