@@ -18,7 +18,12 @@ FILES=(tests/integration/api_image_test.py tests/integration/models_images_test.
 
 [ -f "$JAR" ] || { echo "no $JAR (run ./mvnw package first)" >&2; exit 2; }
 [ -d "$TESTS/tests/integration" ] || { echo "no docker-py tests under $TESTS/tests/integration" >&2; exit 2; }
-python3 -c 'import docker, pytest' || { echo "python3 needs the docker and pytest modules" >&2; exit 2; }
+# the first python3 that has docker-py and pytest: PYTHON, the one on PATH (maybe pyenv's), then Debian's (apt)
+PY=
+for c in ${PYTHON:-} python3 /usr/bin/python3; do
+  if "$c" -c 'import docker, pytest' 2>/dev/null; then PY=$c; break; fi
+done
+[ -n "$PY" ] || { echo "no python3 with the docker and pytest modules (apt-get install python3-docker python3-pytest)" >&2; exit 2; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/docker-py-suite.XXXXXX")
 REG_PID= IMAGED_PID=
@@ -29,7 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_for() { # wait_for SECONDS PID COMMAND...
   local until=$((SECONDS + $1)) pid=$2; shift 2
   until "$@" >/dev/null 2>&1; do
@@ -61,7 +66,7 @@ wait_for 90 "$IMAGED_PID" curl -fsS --unix-socket "$SOCK" http://localhost/_ping
 
 export DOCKER_HOST=unix://$SOCK
 unset DOCKER_TLS_VERIFY DOCKER_CERT_PATH  # DOCKER_TEST_API_VERSION passes through: docker-py pins its requests to it
-python3 "$ROOT/scripts/docker-py-seed.py" "$REGISTRY"
+"$PY" "$ROOT/scripts/docker-py-seed.py" "$REGISTRY"
 
 DESELECT=()
 while read -r id _; do
@@ -70,7 +75,7 @@ done < <(grep -v '^\s*\(#\|$\)' "$ROOT/scripts/docker-py-deselect.txt")
 
 cd "$TESTS"
 set +e
-python3 -m pytest -p no:cacheprovider -rsx --junitxml="${JUNIT_XML:-$WORK/junit.xml}" "${DESELECT[@]}" "${FILES[@]}" "$@"
+"$PY" -m pytest -p no:cacheprovider -rsx --junitxml="${JUNIT_XML:-$WORK/junit.xml}" "${DESELECT[@]}" "${FILES[@]}" "$@"
 rc=$?
 set -e
 [ $rc -eq 0 ] || { echo "--- imaged log (tail) ---" >&2; tail -50 "$WORK/imaged.log" >&2; }
