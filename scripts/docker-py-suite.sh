@@ -14,7 +14,8 @@ TESTS=${DOCKER_PY_TESTS:-$ROOT/src/test/python/docker-py}
 JAR=${IMAGED_JAR:-$ROOT/target/imaged.jar}
 JAVA=${JAVA:-java}
 FILES=(tests/integration/api_image_test.py tests/integration/models_images_test.py
-       tests/integration/api_client_test.py tests/integration/client_test.py tests/integration/errors_test.py)
+       tests/integration/api_client_test.py tests/integration/client_test.py tests/integration/errors_test.py
+       tests/integration/regression_test.py)
 
 [ -f "$JAR" ] || { echo "no $JAR (run ./mvnw package first)" >&2; exit 2; }
 [ -d "$TESTS/tests/integration" ] || { echo "no docker-py tests under $TESTS/tests/integration" >&2; exit 2; }
