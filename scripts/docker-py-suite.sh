@@ -5,7 +5,7 @@
 # and `pytest` modules, and docker-py's test sources: a directory holding docker-py's `tests/` package
 # (DOCKER_PY_TESTS, default src/test/python/docker-py). Starts a loopback docker-registry and imaged on free
 # ports, seeds the registry with tiny stand-ins for alpine/busybox/hello-world (scripts/docker-py-seed.py)
-# and points imaged's docker.io mirror AND upstream at it, so nothing ever reaches Docker Hub. Tests that need
+# and points imaged's docker.io mirror, upstream AND search index at it, so nothing ever reaches Docker Hub. Tests that need
 # containers are deselected with reasons (scripts/docker-py-deselect.txt). Exit code = pytest's.
 # Extra arguments go to pytest (e.g. -k test_pull, -x). KEEP=1 keeps the work directory.
 set -euo pipefail
@@ -61,6 +61,7 @@ wait_for 20 "$REG_PID" curl -fsS "http://$REGISTRY/v2/" || { cat "$WORK/registry
 SOCK=$WORK/imaged.sock
 "$JAVA" -Xmx512m -jar "$JAR" --imaged.data-root="$WORK/data" --imaged.hosts="unix://$SOCK" \
   --imaged.registry.mirrors="http://$REGISTRY" --imaged.registry.docker-io-upstream="http://$REGISTRY" \
+  --imaged.registry.docker-io-index="http://$REGISTRY" \
   --logging.level.root=WARN --logging.level.io.imaged=INFO > "$WORK/imaged.log" 2>&1 &
 IMAGED_PID=$!
 wait_for 90 "$IMAGED_PID" curl -fsS --unix-socket "$SOCK" http://localhost/_ping || { cat "$WORK/imaged.log" >&2; echo "imaged did not start" >&2; exit 2; }
