@@ -7,7 +7,8 @@
 # ports, seeds the registry with tiny stand-ins for alpine/busybox/hello-world (scripts/docker-py-seed.py)
 # and points imaged's docker.io mirror, upstream AND search index at it, so nothing ever reaches Docker Hub. Tests that need
 # containers are deselected with reasons (scripts/docker-py-deselect.txt). Exit code = pytest's.
-# Extra arguments go to pytest (e.g. -k test_pull, -x). KEEP=1 keeps the work directory.
+# Extra arguments go to pytest (e.g. -k test_pull, -x). KEEP=1 keeps the work directory. DOCKER_TEST_API_VERSION pins
+# docker-py's API version (docker-py's own knob); DOCKER_PY_FILES="a.py b.py" runs other files of the tests/ tree.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TESTS=${DOCKER_PY_TESTS:-$ROOT/src/test/python/docker-py}
@@ -16,6 +17,7 @@ JAVA=${JAVA:-java}
 FILES=(tests/integration/api_image_test.py tests/integration/models_images_test.py
        tests/integration/api_client_test.py tests/integration/client_test.py tests/integration/errors_test.py
        tests/integration/regression_test.py)
+[ -z "${DOCKER_PY_FILES:-}" ] || read -r -a FILES <<< "$DOCKER_PY_FILES"  # another selection of test files
 
 [ -f "$JAR" ] || { echo "no $JAR (run ./mvnw package first)" >&2; exit 2; }
 [ -d "$TESTS/tests/integration" ] || { echo "no docker-py tests under $TESTS/tests/integration" >&2; exit 2; }
@@ -66,7 +68,7 @@ SOCK=$WORK/imaged.sock
 IMAGED_PID=$!
 wait_for 90 "$IMAGED_PID" curl -fsS --unix-socket "$SOCK" http://localhost/_ping || { cat "$WORK/imaged.log" >&2; echo "imaged did not start" >&2; exit 2; }
 
-export DOCKER_HOST=unix://$SOCK
+export DOCKER_HOST=unix://$SOCK SEED_REGISTRY=$REGISTRY
 unset DOCKER_TLS_VERIFY DOCKER_CERT_PATH  # DOCKER_TEST_API_VERSION passes through: docker-py pins its requests to it
 "$PY" "$ROOT/scripts/docker-py-seed.py" "$REGISTRY"
 
