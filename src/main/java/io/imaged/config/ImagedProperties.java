@@ -34,13 +34,16 @@ public record ImagedProperties(
      * @param insecure registries (host:port) reached over plain HTTP, or TLS without verification
      * @param dockerIoUpstream where docker.io really is (after the mirrors); tests point it at a loopback registry
      * @param maxManifestBytes the largest manifest or index accepted (dockerd and containerd use 4 MiB)
+     * @param loopbackInsecure treat 127.0.0.0/8, ::1 and localhost as insecure, as dockerd always does; false
+     *                         makes loopback registries need verified TLS (certs.d) unless listed in {@code insecure}
      */
     public record Registry(@DefaultValue List<String> mirrors, @DefaultValue List<String> insecure,
                            @DefaultValue("30s") Duration connectTimeout, @DefaultValue("60s") Duration readTimeout,
                            @DefaultValue("5") int maxAttempts,
                            @DefaultValue("https://registry-1.docker.io") String dockerIoUpstream,
                            @DefaultValue("4194304") int maxManifestBytes,
-                           @DefaultValue("500ms") Duration retryBackoff) {
+                           @DefaultValue("500ms") Duration retryBackoff,
+                           @DefaultValue("true") boolean loopbackInsecure) {
     }
 
     public Path socketDefault() {

@@ -39,7 +39,7 @@ public class RegistryClient {
         T apply(RegistrySession session) throws IOException;
     }
 
-    public List<RegistryEndpoint> endpoints(String domain, boolean push) {
+    public List<RegistryEndpoint> endpoints(String domain, boolean push) throws IOException {
         return endpoints.endpoints(domain, push);
     }
 
