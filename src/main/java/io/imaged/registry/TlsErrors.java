@@ -41,7 +41,7 @@ final class TlsErrors {
             String what = msg.substring(alert + "Received fatal alert: ".length()).trim();
             return "remote error: tls: " + what.replace('_', ' ').toLowerCase(Locale.ROOT);
         }
-        if (msg.contains("Unsupported or unrecognized SSL message")) return "http: server gave HTTP response to HTTPS client";
+        if (msg.contains("Unsupported or unrecognized SSL message") || msg.contains("Unrecognized SSL message")) return "http: server gave HTTP response to HTTPS client";
         return "tls: " + msg;
     }
 }

@@ -184,6 +184,16 @@ class RegistryTlsIT {
     }
 
     @Test
+    void plainHttpRegistryIsNotInsecureWhenLoopbackIsNot() throws Exception {
+        try (RegistryProcess plain = RegistryProcess.start(dir.resolve("reg-plain"))) {
+            DockerCli.Result r = strictCli.run("pull", plain.host() + "/any/thing:1");
+            assertThat(r.exitCode()).isEqualTo(1);
+            assertThat(r.stderr().trim()).isEqualTo("Error response from daemon: Get \"https://" + plain.host()
+                    + "/v2/\": http: server gave HTTP response to HTTPS client");
+        }
+    }
+
+    @Test
     void loginOverVerifiedTls() throws Exception {
         String host = authTls.host();
         DockerCli.Result untrusted = strictCli.run(new ByteArrayInputStream("s3cret\n".getBytes()), "login", "-u", "tess",
