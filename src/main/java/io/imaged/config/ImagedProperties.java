@@ -33,6 +33,7 @@ public record ImagedProperties(
      * @param mirrors  mirrors for docker.io, tried in order before the upstream
      * @param insecure registries (host:port) reached over plain HTTP, or TLS without verification
      * @param dockerIoUpstream where docker.io really is (after the mirrors); tests point it at a loopback registry
+     * @param dockerIoIndex    where docker.io's search ({@code /v1/search}) is; mirrors have none
      * @param maxManifestBytes the largest manifest or index accepted (dockerd and containerd use 4 MiB)
      * @param loopbackInsecure treat 127.0.0.0/8, ::1 and localhost as insecure, as dockerd always does; false
      *                         makes loopback registries need verified TLS (certs.d) unless listed in {@code insecure}
@@ -41,6 +42,7 @@ public record ImagedProperties(
                            @DefaultValue("30s") Duration connectTimeout, @DefaultValue("60s") Duration readTimeout,
                            @DefaultValue("5") int maxAttempts,
                            @DefaultValue("https://registry-1.docker.io") String dockerIoUpstream,
+                           @DefaultValue("https://index.docker.io") String dockerIoIndex,
                            @DefaultValue("4194304") int maxManifestBytes,
                            @DefaultValue("500ms") Duration retryBackoff,
                            @DefaultValue("true") boolean loopbackInsecure) {

@@ -92,14 +92,19 @@ public class RegistryClient {
     private static IOException explaining(List<RegistryEndpoint> endpoints, List<IOException> errors, IOException last) {
         RegistryEndpoint lastEndpoint = endpoints.get(endpoints.size() - 1);
         if (!"http".equals(lastEndpoint.base().getScheme()) || !(last instanceof RegistryException r) || r.status() != 400) return last;
-        for (int i = 0; i < errors.size() - 1 && i < endpoints.size() - 1; i++) {
-            IOException e = errors.get(i);
-            if (endpoints.get(i).hostPort().equals(lastEndpoint.hostPort()) && e.getCause() instanceof javax.net.ssl.SSLException
-                    && !e.getMessage().contains("server gave HTTP response")) {
+        String https = "\"https://" + lastEndpoint.hostPort() + "/";
+        for (IOException e : errors) {
+            if (e != last && e.getCause() instanceof javax.net.ssl.SSLException && e.getMessage() != null
+                    && e.getMessage().contains(https) && !e.getMessage().contains("server gave HTTP response")) {
                 return e;
             }
         }
         return last;
+    }
+
+    /** docker.io's search, at Docker Hub's index (no {@code /v2/} ping: the index is not a registry). */
+    public List<RegistrySession.SearchHit> searchDockerIoIndex(String query, int limit, AuthConfig auth) throws IOException {
+        return new RegistrySession(endpoints.dockerIoIndex(), null, auth, false, tokens, retrying, props, json).searchV1(query, limit);
     }
 
     /** Checks credentials against a registry: the {@code POST /auth} login; returns an identity token or null. */
