@@ -116,7 +116,8 @@ public class SystemController {
                 .put("Architecture", System.getProperty("os.arch", "").equals("amd64") ? "x86_64" : System.getProperty("os.arch", ""))
                 .put("IndexServerAddress", "https://index.docker.io/v1/");
         ObjectNode reg = i.putObject("RegistryConfig");
-        ArrayNode cidrs = reg.putArray("InsecureRegistryCIDRs").add("::1/128").add("127.0.0.0/8");
+        ArrayNode cidrs = reg.putArray("InsecureRegistryCIDRs");
+        if (props.registry().loopbackInsecure()) cidrs.add("::1/128").add("127.0.0.0/8");
         ObjectNode idx = reg.putObject("IndexConfigs");
         ObjectNode hub = idx.putObject("docker.io").put("Name", "docker.io");
         ArrayNode hubMirrors = hub.putArray("Mirrors");
