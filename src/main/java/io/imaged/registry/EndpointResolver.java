@@ -128,6 +128,10 @@ public class EndpointResolver {
         if (host.startsWith("[")) host = host.substring(1, Math.max(1, host.indexOf(']')));
         else if (host.indexOf(':') >= 0 && host.indexOf(':') == host.lastIndexOf(':')) host = host.substring(0, host.indexOf(':'));
         if (props.registry().insecure().contains(host)) return true;
+        for (String entry : props.registry().insecure()) {
+            Cidr range = Cidr.parse(entry);
+            if (range != null && range.contains(host)) return true;
+        }
         if (!props.registry().loopbackInsecure()) return false;
         // dockerd always treats 127.0.0.0/8 as insecure; resolve only literal addresses and localhost (no DNS)
         if (host.equals("localhost") || host.matches("127\\.\\d+\\.\\d+\\.\\d+") || host.equals("::1")) return true;
