@@ -16,22 +16,49 @@ import java.util.concurrent.TimeUnit;
  * The writer claims an empty buffer, fills it and sends it; it ends with {@link #close()} or {@link #abort()}.
  * The reader reads {@link #reader()} and closes it when it wants no more (also when it failed), after which
  * {@link #claim()} answers null and the writer carries on alone.
+ * <p>
+ * Buffers come from a small daemon-wide spare list and go back to it ({@link #recycle()}) once both sides are
+ * done: a buffer lives as long as a layer download, long enough to be promoted to the old generation, so
+ * allocating fresh ones per layer would leave garbage there that grows the heap (and the RSS) pull after pull.
  */
 final class ChunkPipe {
     private record Chunk(byte[] buf, int len) {
     }
 
+    private static final int SPARE_BUFFERS = 32;
+    private static final BlockingQueue<byte[]> SPARE = new ArrayBlockingQueue<>(SPARE_BUFFERS);
     private static final Chunk END = new Chunk(new byte[0], -1);
     private static final Chunk ABORTED = new Chunk(new byte[0], -1);
     private final BlockingQueue<byte[]> empty;
     /** One more slot than there are buffers: the end marker always fits. */
     private final BlockingQueue<Chunk> filled;
+    private final byte[][] owned;
     private volatile boolean readerGone;
+    private volatile boolean readerDone;
 
     ChunkPipe(int buffers, int bufferBytes) {
         empty = new ArrayBlockingQueue<>(buffers);
         filled = new ArrayBlockingQueue<>(buffers + 1);
-        for (int i = 0; i < buffers; i++) empty.add(new byte[bufferBytes]);
+        owned = new byte[buffers][];
+        for (int i = 0; i < buffers; i++) {
+            byte[] b = SPARE.poll();
+            owned[i] = b != null && b.length == bufferBytes ? b : new byte[bufferBytes];
+            empty.add(owned[i]);
+        }
+    }
+
+    /** The reader's thread has finished with the pipe (its last statement, also after a failure). */
+    void readerDone() {
+        readerDone = true;
+    }
+
+    /**
+     * Gives the buffers back for other pipes; only once the writer is done (the caller) and the reader said
+     * {@link #readerDone()} — a reader still running could otherwise read another download's bytes.
+     */
+    void recycle() {
+        if (!readerDone) return;
+        for (byte[] b : owned) SPARE.offer(b);
     }
 
     /** An empty buffer to fill, waiting for the reader to free one; null once the reader has gone. */

@@ -51,8 +51,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class LayerFetcher {
     private static final Logger log = LoggerFactory.getLogger(LayerFetcher.class);
     private static final long PROGRESS_INTERVAL_NANOS = 100_000_000L;
-    /** Per layer being fetched: 8 × 256 KiB between the network thread and the measurer (2 MiB of heap). */
-    private static final int PIPE_BUFFERS = 8;
+    /** Per layer being fetched: 4 × 256 KiB between the network thread and the measurer (1 MiB, recycled). */
+    private static final int PIPE_BUFFERS = 4;
     private static final int PIPE_BUFFER_BYTES = 256 * 1024;
     private final Store store;
     private final PartialDownloads partials;
@@ -135,8 +135,8 @@ public class LayerFetcher {
         lease.blob(digest);
         if (store.blobs().exists(digest)) {
             // verified earlier (a previous, interrupted pull, or another image): measure locally, no network
-            try (InputStream in = store.blobs().open(digest)) {
-                TarMeasurement m = TarMeasurer.measure(Decompression.detect(in), null);
+            try (InputStream in = store.blobs().open(digest); InputStream tar = Decompression.detect(in)) {
+                TarMeasurement m = TarMeasurer.measure(tar, null);
                 return new Fetched(digest, mediaType, store.blobs().size(digest), m);
             }
         }
@@ -245,42 +245,54 @@ public class LayerFetcher {
                 // this thread: network, partial file, blob hash; a measurer thread: inflate, diff ID, tar headers
                 ChunkPipe pipe = new ChunkPipe(PIPE_BUFFERS, PIPE_BUFFER_BYTES);
                 Future<TarMeasurement> measuring = measurers.submit(() -> {
-                    try (InputStream in = pipe.reader()) {
-                        return TarMeasurer.measure(Decompression.detect(in), null);
+                    // closing the decompressor frees its native zlib/zstd state now rather than at some later GC
+                    try (InputStream in = pipe.reader(); InputStream tar = Decompression.detect(in)) {
+                        return TarMeasurer.measure(tar, null);
+                    } finally {
+                        pipe.readerDone();
                     }
                 });
                 try {
-                    pump(all, pipe);
-                } catch (IOException | RuntimeException | Error e) {
-                    pipe.abort();
-                    awaitQuietly(measuring);
-                    append.flush();
-                    throw e;
+                    return finish(all, pipe, measuring, append, sha, mediaType);
+                } finally {
+                    pipe.recycle();
                 }
-                pipe.close();
-                append.flush();
-                if (size >= 0 && all.count() < size) {
-                    awaitQuietly(measuring);
-                    throw new IOException("unexpected EOF: got " + all.count() + " of " + size + " bytes of " + digest
-                            + " from " + session.endpoint().name());
-                }
-                TarMeasurement m;
-                try {
-                    m = await(measuring);
-                } catch (RuntimeException bad) {
-                    // bad content: a lying registry is reported as a digest mismatch
-                    Files.deleteIfExists(part);
-                    if (!Digest.fromHash(sha.digest()).equals(digest)) throw mismatch();
-                    throw new Retrying.NotRetryable("failed to register layer: " + bad.getMessage(), bad);
-                }
-                listener.verifying();
-                Digest actual = Digest.fromHash(sha.digest());
-                if (!actual.equals(digest) || (size >= 0 && all.count() != size)) {
-                    Files.deleteIfExists(part);
-                    throw mismatch();
-                }
-                return new Fetched(digest, mediaType, all.count(), m);
             }
+        }
+
+        private Fetched finish(HashingInputStream all, ChunkPipe pipe, Future<TarMeasurement> measuring, OutputStream append,
+                               MessageDigest sha, String mediaType) throws IOException {
+            try {
+                pump(all, pipe);
+            } catch (IOException | RuntimeException | Error e) {
+                pipe.abort();
+                awaitQuietly(measuring);
+                append.flush();
+                throw e;
+            }
+            pipe.close();
+            append.flush();
+            if (size >= 0 && all.count() < size) {
+                awaitQuietly(measuring);
+                throw new IOException("unexpected EOF: got " + all.count() + " of " + size + " bytes of " + digest
+                        + " from " + session.endpoint().name());
+            }
+            TarMeasurement m;
+            try {
+                m = await(measuring);
+            } catch (RuntimeException bad) {
+                // bad content: a lying registry is reported as a digest mismatch
+                Files.deleteIfExists(part);
+                if (!Digest.fromHash(sha.digest()).equals(digest)) throw mismatch();
+                throw new Retrying.NotRetryable("failed to register layer: " + bad.getMessage(), bad);
+            }
+            listener.verifying();
+            Digest actual = Digest.fromHash(sha.digest());
+            if (!actual.equals(digest) || (size >= 0 && all.count() != size)) {
+                Files.deleteIfExists(part);
+                throw mismatch();
+            }
+            return new Fetched(digest, mediaType, all.count(), m);
         }
 
         /** Reads the whole blob, handing it to the measurer until that stops wanting it (then just hashing it). */
