@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.imaged.registry.AuthConfig;
 import io.imaged.transfer.DistributionService;
+import io.imaged.transfer.SearchService;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
@@ -25,10 +26,12 @@ import java.util.Map;
 @Tag(name = "Distribution")
 public class RegistryController {
     private final DistributionService distribution;
+    private final SearchService search;
     private final ObjectMapper json;
 
-    public RegistryController(DistributionService distribution, ObjectMapper json) {
+    public RegistryController(DistributionService distribution, SearchService search, ObjectMapper json) {
         this.distribution = distribution;
+        this.search = search;
         this.json = json;
     }
 
@@ -41,7 +44,7 @@ public class RegistryController {
     @Operation(summary = "Search images", tags = "Image")
     @GetMapping(value = "/images/search", produces = MediaType.APPLICATION_JSON_VALUE)
     public List<Map<String, Object>> search(@RequestParam(required = false) String term,
-                                            @RequestParam(required = false, defaultValue = "0") int limit,
+                                            @RequestParam(required = false) Integer limit,
                                             @RequestParam(required = false) String filters,
                                             HttpServletRequest request) throws IOException {
         Map<String, List<String>> f = new LinkedHashMap<>();
@@ -63,7 +66,7 @@ public class RegistryController {
                 }
             }
         }
-        return distribution.search(term, limit, f, AuthConfig.fromHeader(request.getHeader("X-Registry-Auth"), json));
+        return search.search(term, limit, f, AuthConfig.fromHeader(request.getHeader("X-Registry-Auth"), json));
     }
 
     @Operation(summary = "Check auth configuration", tags = "System")

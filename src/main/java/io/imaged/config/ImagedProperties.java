@@ -33,12 +33,14 @@ public record ImagedProperties(
      * @param mirrors  mirrors for docker.io, tried in order before the upstream
      * @param insecure registries (host:port) reached over plain HTTP, or TLS without verification
      * @param dockerIoUpstream where docker.io really is (after the mirrors); tests point it at a loopback registry
+     * @param dockerIoIndex    where docker.io's search ({@code /v1/search}) is; mirrors have none
      * @param maxManifestBytes the largest manifest or index accepted (dockerd and containerd use 4 MiB)
      */
     public record Registry(@DefaultValue List<String> mirrors, @DefaultValue List<String> insecure,
                            @DefaultValue("30s") Duration connectTimeout, @DefaultValue("60s") Duration readTimeout,
                            @DefaultValue("5") int maxAttempts,
                            @DefaultValue("https://registry-1.docker.io") String dockerIoUpstream,
+                           @DefaultValue("https://index.docker.io") String dockerIoIndex,
                            @DefaultValue("4194304") int maxManifestBytes,
                            @DefaultValue("500ms") Duration retryBackoff) {
     }

@@ -88,6 +88,16 @@ public class EndpointResolver {
         return out;
     }
 
+    /** Docker Hub's index, where docker.io's search is ({@code imaged.registry.docker-io-index}). */
+    public RegistryEndpoint dockerIoIndex() {
+        String index = props.registry().dockerIoIndex();
+        URI u = URI.create(index == null || index.isBlank() ? "https://index.docker.io" : index);
+        String hp = u.getPort() < 0 ? u.getHost() : u.getHost() + ":" + u.getPort();
+        boolean insecure = isInsecure(hp);
+        return new RegistryEndpoint(ImageReference.DEFAULT_DOMAIN, stripPath(u), client(hp, u.getScheme().equals("https") && insecure),
+                false, insecure);
+    }
+
     /** Remembers that {@code e} answered, so that the next operation tries it first. */
     public void worked(RegistryEndpoint e) {
         if (e.insecure() && !e.mirror()) workingScheme.put(e.name(), e.base().getScheme());

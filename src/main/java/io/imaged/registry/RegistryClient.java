@@ -84,6 +84,11 @@ public class RegistryClient {
         throw errors.isEmpty() ? new IOException("no endpoint for " + ref.domain()) : errors.get(errors.size() - 1);
     }
 
+    /** docker.io's search, at Docker Hub's index (no {@code /v2/} ping: the index is not a registry). */
+    public List<RegistrySession.SearchHit> searchDockerIoIndex(String query, int limit, AuthConfig auth) throws IOException {
+        return new RegistrySession(endpoints.dockerIoIndex(), null, auth, false, tokens, retrying, props, json).searchV1(query, limit);
+    }
+
     /** Checks credentials against a registry: the {@code POST /auth} login; returns an identity token or null. */
     public String login(String registry, AuthConfig auth) throws IOException {
         List<RegistryEndpoint> list = endpoints.endpoints(registry, true);

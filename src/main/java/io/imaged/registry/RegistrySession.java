@@ -458,6 +458,35 @@ public final class RegistrySession {
         return out.size() > max ? out.subList(0, max) : out;
     }
 
+    /** One entry of a registry's own search, as Docker Hub's {@code /v1/search} answers it. */
+    public record SearchHit(String name, String description, int starCount, boolean official) {
+    }
+
+    /**
+     * The registry's own search ({@code GET /v1/search?q=&n=}, Docker Hub's index API); null when the registry
+     * has none (404, 405, 501 — a distribution registry answers 404), so that the caller can fall back to the catalog.
+     */
+    public List<SearchHit> searchV1(String query, int limit) throws IOException {
+        URI uri = endpoint.resolve("/v1/search?q=" + java.net.URLEncoder.encode(query, java.nio.charset.StandardCharsets.UTF_8)
+                + "&n=" + limit);
+        HttpResponse<byte[]> r = retrying.call("search", () -> send(() -> HttpRequest.newBuilder(uri).GET(), "GET", uri,
+                HttpResponse.BodyHandlers.ofByteArray()));
+        if (r.statusCode() == 404 || r.statusCode() == 405 || r.statusCode() == 501) return null;
+        if (r.statusCode() != 200) throw RegistryException.of(r.statusCode(), r.body(), json);
+        JsonNode results;
+        try {
+            results = json.readTree(r.body()).path("results");
+        } catch (IOException e) {
+            throw new IOException("invalid search answer from " + uri + ": " + e.getMessage(), e);
+        }
+        List<SearchHit> out = new ArrayList<>();
+        for (JsonNode n : results) {
+            out.add(new SearchHit(n.path("name").asText(), n.path("description").asText(""), n.path("star_count").asInt(0),
+                    n.path("is_official").asBoolean(false)));
+        }
+        return out;
+    }
+
     private URI next(HttpResponse<?> r) {
         for (String link : r.headers().allValues("Link")) {
             Matcher m = LINK_NEXT.matcher(link);

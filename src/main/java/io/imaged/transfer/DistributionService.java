@@ -16,19 +16,14 @@ import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 
 /**
  * Registry queries that store nothing: {@code GET /distribution/{name}/json} (descriptor and platforms of what a
- * reference names), {@code GET /images/search} (for registries without Docker Hub's search: the catalog,
- * filtered by the term) and {@code POST /auth} (login check).
+ * reference names) and {@code POST /auth} (login check); {@link SearchService} does {@code GET /images/search}.
  */
 @Service
 public class DistributionService {
-    static final int DEFAULT_SEARCH_LIMIT = 25;
     private final RegistryClient client;
     private final ObjectMapper json;
 
@@ -84,54 +79,6 @@ public class DistributionService {
             return new ApiException(status, r.getMessage(), e);
         }
         return new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, e.getMessage(), e);
-    }
-
-    /** Search results in the order and shape dockerd returns them (registry.SearchResult). */
-    public List<Map<String, Object>> search(String term, int limit, Map<String, List<String>> filters, AuthConfig auth) {
-        if (term == null) term = "";
-        int max = limit <= 0 ? DEFAULT_SEARCH_LIMIT : limit;
-        if (max > 100) throw ApiException.badRequest("limit " + limit + " is outside the range of [1, 100]");
-        String registry = ImageReference.DEFAULT_DOMAIN;
-        String query = term;
-        int slash = term.indexOf('/');
-        if (slash > 0) {
-            String first = term.substring(0, slash);
-            if (first.contains(".") || first.contains(":") || first.equals("localhost")) {
-                registry = first;
-                query = term.substring(slash + 1);
-            }
-        }
-        boolean wantOfficial = filters.getOrDefault("is-official", List.of()).contains("true");
-        int minStars = 0;
-        for (String s : filters.getOrDefault("stars", List.of())) {
-            try {
-                minStars = Math.max(minStars, Integer.parseInt(s));
-            } catch (NumberFormatException e) {
-                throw ApiException.badRequest("invalid filter 'stars=" + s + "'");
-            }
-        }
-        List<Map<String, Object>> out = new ArrayList<>();
-        if (wantOfficial || minStars > 0) return out; // private registries have neither
-        String q = query.toLowerCase(Locale.ROOT);
-        String host = registry;
-        try {
-            List<String> repos = client.withSession(new ImageReference(registry, "library/search", null, null), auth, false,
-                    s -> s.catalog(10_000));
-            for (String r : repos) {
-                if (!r.toLowerCase(Locale.ROOT).contains(q)) continue;
-                Map<String, Object> item = new java.util.LinkedHashMap<>();
-                item.put("star_count", 0);
-                item.put("is_official", false);
-                item.put("name", host.equals(ImageReference.DEFAULT_DOMAIN) ? r : host + "/" + r);
-                item.put("is_automated", false);
-                item.put("description", "");
-                out.add(item);
-                if (out.size() >= max) break;
-            }
-            return out;
-        } catch (IOException e) {
-            throw apiError(e);
-        }
     }
 
     /** {@code POST /auth}: the IdentityToken to hand back ("" when the registry gives none). */

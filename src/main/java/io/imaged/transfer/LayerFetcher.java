@@ -4,6 +4,7 @@ import io.imaged.config.ImagedProperties;
 import io.imaged.layer.Decompression;
 import io.imaged.layer.TarMeasurement;
 import io.imaged.layer.HashingInputStream;
+import io.imaged.layer.InvalidArchiveException;
 import io.imaged.layer.TarMeasurer;
 import io.imaged.registry.RegistryException;
 import io.imaged.registry.RegistrySession;
@@ -29,11 +30,19 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Downloads one layer blob in a single streaming pass: the bytes from the network are appended to a resumable
  * partial file and, at the same time, hashed (blob digest), counted, decompressed and run through
- * {@link TarMeasurer} (diff ID, tar size, file bytes). A broken or stalled connection is resumed with a Range
+ * {@link TarMeasurer} (diff ID, tar size, file bytes); the decompressing half runs on a second thread fed through
+ * a {@link ChunkPipe}, so that one layer keeps two cores busy (the last layer of a pull often runs alone). A broken or stalled connection is resumed with a Range
  * request from the byte where it stopped (the bytes already on disk are re-read to rebuild the hash and
  * decompressor state). Only a blob whose digest and size verify enters the blob store, kept exactly as it came.
  * Two pulls of the same blob at once share one download.
@@ -42,10 +51,24 @@ import java.util.concurrent.ExecutionException;
 public class LayerFetcher {
     private static final Logger log = LoggerFactory.getLogger(LayerFetcher.class);
     private static final long PROGRESS_INTERVAL_NANOS = 100_000_000L;
+    /** Per layer being fetched: 8 × 256 KiB between the network thread and the measurer (2 MiB of heap). */
+    private static final int PIPE_BUFFERS = 8;
+    private static final int PIPE_BUFFER_BYTES = 256 * 1024;
     private final Store store;
     private final PartialDownloads partials;
     private final ImagedProperties props;
     private final ConcurrentHashMap<Digest, CompletableFuture<Fetched>> inflight = new ConcurrentHashMap<>();
+    /** Measurer threads; one per layer being fetched, so the pool grows with the downloads and no further. */
+    private final ExecutorService measurers = Executors.newCachedThreadPool(new ThreadFactory() {
+        private final AtomicInteger n = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread t = new Thread(r, "layer-measure-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }
+    });
 
     public LayerFetcher(Store store, PartialDownloads partials, ImagedProperties props) {
         this.store = store;
@@ -219,32 +242,36 @@ public class LayerFetcher {
                  InputStream local = start > 0 ? new Limited(Files.newInputStream(part), start) : InputStream.nullInputStream()) {
                 InputStream network = net == null ? InputStream.nullInputStream() : new NetworkTee(net.body(), append, start);
                 HashingInputStream all = new HashingInputStream(new SequenceInputStream(local, network), sha, null);
-                TarMeasurement m;
-                try {
-                    m = TarMeasurer.measure(Decompression.detect(all), null);
-                    all.drain();
-                } catch (ProgressOutput.ClientGoneException gone) {
-                    append.flush();
-                    throw gone;
-                } catch (IOException | RuntimeException bad) {
-                    append.flush();
-                    if (networkFailure != null) throw networkFailure;
-                    // bad content: read the rest so that a lying registry is reported as a digest mismatch
-                    try {
-                        all.drain();
-                    } catch (IOException e2) {
-                        if (networkFailure != null) throw networkFailure;
-                        throw e2;
+                // this thread: network, partial file, blob hash; a measurer thread: inflate, diff ID, tar headers
+                ChunkPipe pipe = new ChunkPipe(PIPE_BUFFERS, PIPE_BUFFER_BYTES);
+                Future<TarMeasurement> measuring = measurers.submit(() -> {
+                    try (InputStream in = pipe.reader()) {
+                        return TarMeasurer.measure(Decompression.detect(in), null);
                     }
-                    Files.deleteIfExists(part);
-                    Digest actual = Digest.fromHash(sha.digest());
-                    if (!actual.equals(digest)) throw mismatch();
-                    throw new Retrying.NotRetryable("failed to register layer: " + bad.getMessage(), bad);
+                });
+                try {
+                    pump(all, pipe);
+                } catch (IOException | RuntimeException | Error e) {
+                    pipe.abort();
+                    awaitQuietly(measuring);
+                    append.flush();
+                    throw e;
                 }
+                pipe.close();
                 append.flush();
                 if (size >= 0 && all.count() < size) {
+                    awaitQuietly(measuring);
                     throw new IOException("unexpected EOF: got " + all.count() + " of " + size + " bytes of " + digest
                             + " from " + session.endpoint().name());
+                }
+                TarMeasurement m;
+                try {
+                    m = await(measuring);
+                } catch (RuntimeException bad) {
+                    // bad content: a lying registry is reported as a digest mismatch
+                    Files.deleteIfExists(part);
+                    if (!Digest.fromHash(sha.digest()).equals(digest)) throw mismatch();
+                    throw new Retrying.NotRetryable("failed to register layer: " + bad.getMessage(), bad);
                 }
                 listener.verifying();
                 Digest actual = Digest.fromHash(sha.digest());
@@ -253,6 +280,49 @@ public class LayerFetcher {
                     throw mismatch();
                 }
                 return new Fetched(digest, mediaType, all.count(), m);
+            }
+        }
+
+        /** Reads the whole blob, handing it to the measurer until that stops wanting it (then just hashing it). */
+        private void pump(HashingInputStream all, ChunkPipe pipe) throws IOException {
+            byte[] scratch = null;
+            while (true) {
+                byte[] buf = scratch != null ? scratch : pipe.claim();
+                if (buf == null) buf = scratch = new byte[PIPE_BUFFER_BYTES];
+                int n = all.read(buf, 0, buf.length);
+                if (n < 0) {
+                    if (buf != scratch) pipe.send(buf, 0);
+                    return;
+                }
+                if (buf != scratch) pipe.send(buf, n);
+            }
+        }
+
+        /** The measurer's answer; its tar or decompression failure is thrown as it is. */
+        private TarMeasurement await(Future<TarMeasurement> measuring) throws IOException {
+            try {
+                return measuring.get();
+            } catch (InterruptedException e) {
+                measuring.cancel(true);
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while measuring " + digest);
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof RuntimeException re) throw re;
+                if (c instanceof Error er) throw er;
+                // an I/O failure of the measurer is the content's: the pipe itself does not fail on a complete blob
+                throw new InvalidArchiveException(String.valueOf(c.getMessage()), c);
+            }
+        }
+
+        /** Waits (briefly) for a measurer that was told to stop. */
+        private void awaitQuietly(Future<TarMeasurement> measuring) {
+            try {
+                measuring.get(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException | CancellationException e) {
+                // it is being stopped: its answer no longer matters
             }
         }
 

@@ -169,8 +169,14 @@ class PullResilienceIT {
         client.destroy(); // the client goes away mid-download
         client.waitFor();
         assertThat(imageId(img[0])).isNull();
-        // imaged notices at its next progress write (after the stall timeout) and stops, keeping the bytes
-        Thread.sleep(3000);
+        // imaged stops, keeping the bytes, once it notices (at a progress write) or its retries of the stalled body
+        // run out; wait for that, so that no retry of the cancelled pull reaches the registry after the faults go
+        long stopBy = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < stopBy && !imaged.logText().contains("pull of " + img[0] + " cancelled")
+                && !imaged.logText().contains("pull of " + img[0] + " failed")) {
+            Thread.sleep(100);
+        }
+        assertThat(imaged.logText()).containsPattern("pull of " + java.util.regex.Pattern.quote(img[0]) + " (cancelled|failed)");
         assertThat(Files.exists(part)).isTrue();
         long kept = Files.size(part);
         assertThat(kept).isEqualTo(200_000);

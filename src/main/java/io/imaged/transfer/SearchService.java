@@ -1,0 +1,158 @@
+package io.imaged.transfer;
+
+import io.imaged.api.ApiException;
+import io.imaged.config.ImagedProperties;
+import io.imaged.image.ImageReference;
+import io.imaged.registry.AuthConfig;
+import io.imaged.registry.RegistryClient;
+import io.imaged.registry.RegistrySession.SearchHit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Service;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code GET /images/search}, after dockerd's rules: a term without a registry host searches docker.io (Docker
+ * Hub's index, {@code /v1/search}); {@code host/term} searches that registry. A registry without a search API (a
+ * distribution registry has none) is searched through its catalog: repository names containing the term. When
+ * Docker Hub's index cannot be reached but docker.io mirrors are configured, their catalogs are searched instead,
+ * so that an offline daemon with a mirror still finds what the mirror holds. Filters as dockerd applies them.
+ */
+@Service
+public class SearchService {
+    private static final Logger log = LoggerFactory.getLogger(SearchService.class);
+    static final int DEFAULT_LIMIT = 25;
+    private static final int MAX_CATALOG = 10_000;
+    private final RegistryClient client;
+    private final ImagedProperties props;
+
+    public SearchService(RegistryClient client, ImagedProperties props) {
+        this.client = client;
+        this.props = props;
+    }
+
+    /** The filters dockerd accepts: {@code is-official}, {@code is-automated} (deprecated), {@code stars}. */
+    record Filters(Boolean official, Boolean automated, int minStars) {
+        static Filters of(Map<String, List<String>> f) {
+            return new Filters(bool(f, "is-official"), bool(f, "is-automated"), stars(f.getOrDefault("stars", List.of())));
+        }
+
+        /** dockerd's GetBoolOrDefault: 1/true or 0/false, one of them; anything else is a 400. */
+        private static Boolean bool(Map<String, List<String>> f, String key) {
+            List<String> v = f.get(key);
+            if (v == null) return null;
+            boolean isFalse = v.contains("0") || v.contains("false");
+            boolean isTrue = v.contains("1") || v.contains("true");
+            if (v.isEmpty()) throw ApiException.badRequest("invalid filter '" + key + "'");
+            if (isFalse == isTrue) throw ApiException.badRequest("invalid filter '" + key + "=[" + String.join(" ", v) + "]'");
+            return isTrue;
+        }
+
+        private static int stars(List<String> values) {
+            int min = 0;
+            for (String s : values) {
+                try {
+                    min = Math.max(min, Integer.parseInt(s));
+                } catch (NumberFormatException e) {
+                    // dockerd wraps Go's strconv error
+                    throw ApiException.badRequest("invalid filter 'stars=" + s + "': strconv.Atoi: parsing \"" + s + "\": invalid syntax");
+                }
+            }
+            return min;
+        }
+
+        boolean keeps(SearchHit h) {
+            if (official != null && official != h.official()) return false;
+            return h.starCount() >= minStars;
+        }
+    }
+
+    /** Results in the order and shape of dockerd's registry.SearchResult list. */
+    public List<Map<String, Object>> search(String term, Integer limit, Map<String, List<String>> filterArgs, AuthConfig auth) {
+        if (term == null) term = "";
+        int max = limit == null ? DEFAULT_LIMIT : limit;
+        if (max < 1 || max > 100) throw ApiException.badRequest("limit " + max + " is outside the range of [1, 100]");
+        Filters filters = Filters.of(filterArgs);
+        if (filters.automated() != null && filters.automated()) return List.of(); // deprecated: nothing is automated
+        if (term.startsWith("http://") || term.startsWith("https://")) {
+            throw ApiException.badRequest("invalid repository name: repository name (" + term + ") should not have a scheme");
+        }
+        String registry = ImageReference.DEFAULT_DOMAIN;
+        String query = term;
+        int slash = term.indexOf('/');
+        if (slash > 0) {
+            String first = term.substring(0, slash);
+            if (first.contains(".") || first.contains(":") || first.equals("localhost")) {
+                registry = first;
+                query = term.substring(slash + 1);
+            }
+        }
+        List<SearchHit> hits;
+        try {
+            hits = registry.equals(ImageReference.DEFAULT_DOMAIN) ? searchDockerIo(query, max, auth) : searchRegistry(registry, query, max, auth);
+        } catch (IOException e) {
+            throw DistributionService.apiError(e);
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (SearchHit h : hits) {
+            if (!filters.keeps(h)) continue;
+            Map<String, Object> item = new LinkedHashMap<>();
+            item.put("star_count", h.starCount());
+            item.put("is_official", h.official());
+            item.put("name", h.name());
+            item.put("is_automated", false);
+            item.put("description", h.description());
+            out.add(item);
+            if (out.size() >= max) break;
+        }
+        return out;
+    }
+
+    private List<SearchHit> searchDockerIo(String query, int max, AuthConfig auth) throws IOException {
+        // an official image is stored as library/x but searched as x (dockerd trims the prefix too)
+        String q = query.startsWith("library/") ? query.substring("library/".length()) : query;
+        try {
+            List<SearchHit> hits = client.searchDockerIoIndex(q, max, auth);
+            if (hits != null) return hits;
+        } catch (IOException e) {
+            if (props.registry().mirrors().isEmpty()) throw e;
+            log.info("docker.io search index unreachable ({}); searching the mirrors' catalogs", e.getMessage());
+        }
+        return catalog(ImageReference.DEFAULT_DOMAIN, q, max, auth);
+    }
+
+    private List<SearchHit> searchRegistry(String registry, String query, int max, AuthConfig auth) throws IOException {
+        return client.withSession(new ImageReference(registry, "library/search", null, null), auth, false, s -> {
+            List<SearchHit> own = s.searchV1(query, max);
+            if (own != null) {
+                return own.stream().map(h -> new SearchHit(registry + "/" + h.name(), h.description(), h.starCount(), h.official()))
+                        .toList();
+            }
+            return matching(s.catalog(MAX_CATALOG), registry, query);
+        });
+    }
+
+    private List<SearchHit> catalog(String registry, String query, int max, AuthConfig auth) throws IOException {
+        return client.withSession(new ImageReference(registry, "library/search", null, null), auth, false,
+                s -> matching(s.catalog(MAX_CATALOG), registry, query));
+    }
+
+    /** Catalog repositories whose name contains the term, named so that {@code docker pull} takes them as they are. */
+    private static List<SearchHit> matching(List<String> repositories, String registry, String query) {
+        String q = query.toLowerCase(Locale.ROOT);
+        boolean hub = registry.equals(ImageReference.DEFAULT_DOMAIN);
+        List<SearchHit> out = new ArrayList<>();
+        for (String r : repositories) {
+            if (!r.toLowerCase(Locale.ROOT).contains(q)) continue;
+            String name = hub && r.startsWith("library/") ? r.substring("library/".length()) : r;
+            out.add(new SearchHit(hub ? name : registry + "/" + name, "", 0, false));
+        }
+        return out;
+    }
+}
