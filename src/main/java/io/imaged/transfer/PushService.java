@@ -227,18 +227,19 @@ public class PushService {
             manifest = new Reusable(top.bytes(), top.mediaType(), null);
         } else if (MediaTypes.isIndex(top.mediaType())) {
             JsonNode selected = null;
+            Stored chosen = null;
             for (JsonNode m : json.readTree(top.bytes()).path("manifests")) {
                 String d = m.path("digest").asText("");
                 if (!Digest.isValid(d)) continue;
                 Stored child = storedManifest(Digest.parse(d));
                 if (child != null && configOf(child).equals(imageId.toString())) {
                     selected = m;
+                    chosen = child;
                     break;
                 }
             }
-            if (selected == null) throw new IOException("content digest " + wanted + ": not found");
-            manifest = new Reusable(storedManifest(Digest.parse(selected.path("digest").asText())).bytes(),
-                    selected.path("mediaType").asText(), null);
+            if (chosen == null) throw new IOException("content digest " + wanted + ": not found");
+            manifest = new Reusable(chosen.bytes(), chosen.mediaType(), null);
             insteadOfIndex = json.createObjectNode();
             insteadOfIndex.put("manifestPushedInsteadOfIndex", true);
             ObjectNode original = insteadOfIndex.putObject("originalIndex");
