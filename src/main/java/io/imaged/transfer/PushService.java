@@ -166,7 +166,7 @@ public class PushService {
                 todo.put(p.ref(), id);
             } else {
                 todo.putAll(tagged);
-                if (todo.isEmpty()) throw new IOException("No tags to push for " + repo.familiarName());
+                if (todo.isEmpty()) throw new IOException("no tags to push for " + repo.familiarName());
             }
             Set<Digest> pushed = ConcurrentHashMap.newKeySet();
             for (var e : todo.entrySet()) pushTag(session, e.getKey(), e.getValue(), null, pushed, out);

@@ -141,6 +141,26 @@ class PushDigestIT {
     }
 
     @Test
+    void aRepositoryKnownOnlyByDigestHasNoTagsToPush() throws Exception {
+        String host = registry.host();
+        RegistrySeeder seeder = new RegistrySeeder(registry.url());
+        List<TestImages.Layer> layers = List.of(TestImages.layer(Map.of("only", "by digest\n"), TestImages.Compression.GZIP));
+        byte[] m = TestImages.manifest(seeder, "test/bydigest", TestImages.config(layers, "linux", "amd64", null, "d"), layers, false);
+        String digest = seeder.manifest("test/bydigest", RegistrySeeder.sha256(m), TestImages.DOCKER_MANIFEST, m);
+        docker.run("pull", host + "/test/bydigest@" + digest).ok();
+
+        HttpResponse<String> all = push(host + "/test/bydigest/push");
+        String msg = "no tags to push for " + host + "/test/bydigest";
+        assertThat(all.body().lines().toList()).containsExactly(
+                "{\"status\":\"The push refers to repository [" + host + "/test/bydigest]\"}",
+                "{\"errorDetail\":{\"message\":\"" + msg + "\"},\"error\":\"" + msg + "\"}");
+        // by its digest it goes (the registry has it: nothing to send)
+        List<String> lines = push(host + "/test/bydigest@" + digest + "/push").body().lines().toList();
+        assertThat(lines).noneMatch(l -> l.contains("error"));
+        assertThat(lines.get(lines.size() - 1)).contains("Layer already exists");
+    }
+
+    @Test
     void anIndexWithOnlyThisPlatformStoredPushesThePlatformManifestInstead() throws Exception {
         String host = registry.host();
         String arch = docker.run("version", "--format", "{{.Server.Arch}}").ok().stdout().trim();
