@@ -4,6 +4,8 @@ import io.imaged.testsupport.DockerCli;
 import io.imaged.testsupport.ImagedProcess;
 import io.imaged.testsupport.RegistryHttp;
 import io.imaged.testsupport.RegistryProcess;
+import io.imaged.testsupport.RegistrySeeder;
+import io.imaged.testsupport.TestImages;
 import io.imaged.testsupport.TarBuilder;
 import io.imaged.testsupport.ThrottleProxy;
 import org.junit.jupiter.api.AfterAll;
@@ -20,6 +22,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -55,7 +58,8 @@ class PushCancelIT {
         registry = RegistryProcess.start(dir.resolve("registry"));
         other = RegistryProcess.start(dir.resolve("other"));
         proxy = new ThrottleProxy(registry.port(), RATE);
-        imaged = ImagedProcess.start(dir);
+        // one upload slot: a slot the cancelled push did not give back would make every later push wait forever
+        imaged = ImagedProcess.start(dir, "--imaged.max-concurrent-uploads=1");
         docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
     }
 
@@ -102,8 +106,23 @@ class PushCancelIT {
 
     @Test
     void closedApiConnectionStopsTheUpload() throws Exception {
+        // three layers: with one slot, two of them wait in the queue when the client leaves
+        RegistrySeeder seeder = new RegistrySeeder(other.url());
+        Random random = new Random(2);
+        List<TestImages.Layer> layers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            // bigger than the socket buffers, so the upload is still reading its blob when the client leaves
+            byte[] data = new byte[12 << 20];
+            random.nextBytes(data);
+            byte[] tar = new TarBuilder().file("layer" + i, data).build();
+            layers.add(new TestImages.Layer(TestImages.gzip(tar), "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                    "application/vnd.oci.image.layer.v1.tar+gzip", RegistrySeeder.sha256(tar)));
+        }
+        byte[] manifest = TestImages.manifest(seeder, "test/raw", TestImages.config(layers, "linux", "amd64", null, "raw"), layers, false);
+        seeder.manifest("test/raw", "1", TestImages.DOCKER_MANIFEST, manifest);
+        docker.run("pull", other.host() + "/test/raw:1").ok();
         String ref = proxy.host() + "/test/raw:1";
-        importBig(ref, 2);
+        docker.run("tag", other.host() + "/test/raw:1", ref).ok();
         proxy.rate(RATE);
         long before = proxy.bytesUp();
         int endedBefore = proxy.endedConnections().size();
@@ -117,10 +136,13 @@ class PushCancelIT {
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
             assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 ");
             String line;
+            int waiting = 0;
             do {
                 line = in.readLine();
                 assertThat(line).as("the stream ended before the upload started").isNotNull();
+                if (line.contains("\"Waiting\"")) waiting++;
             } while (!line.contains("\"Pushing\""));
+            assertThat(waiting).isEqualTo(2);
             awaitUploadUnderway(before);
         } // closed mid-upload
 
