@@ -61,8 +61,24 @@ public class ArchiveController {
     @PostMapping("/images/load")
     public void load(@RequestParam(defaultValue = "false") boolean quiet, HttpServletRequest request,
                      HttpServletResponse response) throws IOException {
-        // everything is checked and stored before the answer starts, so a bad archive is a plain 400
-        LoadService.Result result = loader.load(request.getInputStream());
+        // everything is checked and stored before the answer starts; still, like dockerd, a failed load is a 200
+        // whose JSON stream holds the error (docker-py's images.load raises ImageLoadError only from there, and the
+        // CLI prints it without "Error response from daemon: ")
+        LoadService.Result result;
+        try {
+            result = loader.load(request.getInputStream());
+        } catch (ApiException e) {
+            response.setStatus(200);
+            response.setContentType("application/json");
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("errorDetail", Map.of("message", e.getMessage()));
+            m.put("error", e.getMessage());
+            OutputStream out = response.getOutputStream();
+            out.write(json.writeValueAsBytes(m));
+            out.write('\n');
+            out.flush();
+            return;
+        }
         response.setStatus(200);
         response.setContentType("application/json");
         OutputStream out = response.getOutputStream();

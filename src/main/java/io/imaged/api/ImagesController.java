@@ -52,9 +52,13 @@ public class ImagesController {
                                    @RequestParam(name = "shared-size", required = false) String sharedSize,
                                    @RequestParam(required = false) String digests,
                                    @RequestParam(required = false) String manifests,
+                                   @RequestParam(required = false) String filter,
                                    HttpServletRequest request) {
         ApiVersion version = ApiVersion.of(request);
         Filters f = Filters.parse(json, filters, ImageLister.ACCEPTED_FILTERS);
+        // the singular `filter=<reference>` (deprecated in 1.13) still works up to API 1.40 (version history 1.41);
+        // docker-py sends it for images(name=...) when pinned below 1.25
+        if (filter != null && !filter.isEmpty() && version.lessThan("1.41")) f = f.with("reference", filter);
         f.rejectBefore("until", version, "1.44"); // the list filter `until` came with API 1.44
         // shared-size is honoured from 1.42 on (dockerd 20.10 / API 1.41 ignores it and reports -1)
         boolean shared = QueryBool.of(sharedSize) && !version.lessThan("1.42");

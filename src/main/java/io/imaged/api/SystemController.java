@@ -116,13 +116,17 @@ public class SystemController {
                 .put("Architecture", System.getProperty("os.arch", "").equals("amd64") ? "x86_64" : System.getProperty("os.arch", ""))
                 .put("IndexServerAddress", "https://index.docker.io/v1/");
         ObjectNode reg = i.putObject("RegistryConfig");
-        ArrayNode cidrs = reg.putArray("InsecureRegistryCIDRs").add("::1/128").add("127.0.0.0/8");
+        ArrayNode cidrs = reg.putArray("InsecureRegistryCIDRs");
+        // dockerd lists address ranges here and names (host or host:port) under IndexConfigs
+        if (props.registry().loopbackInsecure()) cidrs.add("::1/128").add("127.0.0.0/8");
+        props.registry().insecure().stream().filter(e -> e.contains("/")).forEach(cidrs::add);
         ObjectNode idx = reg.putObject("IndexConfigs");
         ObjectNode hub = idx.putObject("docker.io").put("Name", "docker.io");
         ArrayNode hubMirrors = hub.putArray("Mirrors");
         props.registry().mirrors().forEach(m -> hubMirrors.add(m.endsWith("/") ? m : m + "/"));
         hub.put("Secure", true).put("Official", true);
         for (String insecure : props.registry().insecure()) {
+            if (insecure.contains("/")) continue;
             idx.putObject(insecure).put("Name", insecure).<ObjectNode>set("Mirrors", json.createArrayNode())
                     .put("Secure", false).put("Official", false);
         }

@@ -35,6 +35,8 @@ public record ImagedProperties(
      * @param dockerIoUpstream where docker.io really is (after the mirrors); tests point it at a loopback registry
      * @param dockerIoIndex    where docker.io's search ({@code /v1/search}) is; mirrors have none
      * @param maxManifestBytes the largest manifest or index accepted (dockerd and containerd use 4 MiB)
+     * @param loopbackInsecure treat 127.0.0.0/8, ::1 and localhost as insecure, as dockerd always does; false
+     *                         makes loopback registries need verified TLS (certs.d) unless listed in {@code insecure}
      */
     public record Registry(@DefaultValue List<String> mirrors, @DefaultValue List<String> insecure,
                            @DefaultValue("30s") Duration connectTimeout, @DefaultValue("60s") Duration readTimeout,
@@ -42,7 +44,8 @@ public record ImagedProperties(
                            @DefaultValue("https://registry-1.docker.io") String dockerIoUpstream,
                            @DefaultValue("https://index.docker.io") String dockerIoIndex,
                            @DefaultValue("4194304") int maxManifestBytes,
-                           @DefaultValue("500ms") Duration retryBackoff) {
+                           @DefaultValue("500ms") Duration retryBackoff,
+                           @DefaultValue("true") boolean loopbackInsecure) {
     }
 
     public Path socketDefault() {

@@ -78,6 +78,15 @@ public final class Filters {
         if (contains(key) && version.lessThan(since)) throw ApiException.badRequest("Invalid filter '" + key + "'");
     }
 
+    /** These filters plus {@code value} under {@code key} (for the legacy singular {@code filter} parameter). */
+    public Filters with(String key, String value) {
+        Map<String, Set<String>> out = new LinkedHashMap<>(values);
+        Set<String> vals = new LinkedHashSet<>(out.getOrDefault(key, Set.of()));
+        vals.add(value);
+        out.put(key, vals);
+        return new Filters(out);
+    }
+
     public boolean contains(String key) {
         return values.containsKey(key);
     }

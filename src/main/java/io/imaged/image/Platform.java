@@ -7,6 +7,14 @@ import java.util.Locale;
 /** An OS/architecture/variant triple as in {@code linux/arm64/v8}; the default is the host's. */
 public record Platform(String os, String architecture, String variant) {
 
+    /** containerd's isKnownOS / isKnownArch (Go's GOOS and GOARCH lists). */
+    private static final java.util.Set<String> KNOWN_OS = java.util.Set.of("aix", "android", "darwin", "dragonfly",
+            "freebsd", "hurd", "illumos", "ios", "js", "linux", "nacl", "netbsd", "openbsd", "plan9", "solaris", "wasip1",
+            "windows", "zos");
+    private static final java.util.Set<String> KNOWN_ARCH = java.util.Set.of("386", "amd64", "amd64p32", "arm", "armbe",
+            "arm64", "arm64be", "loong64", "mips", "mipsle", "mips64", "mips64le", "mips64p32", "mips64p32le", "ppc",
+            "ppc64", "ppc64le", "riscv", "riscv64", "s390", "s390x", "sparc", "sparc64", "wasm");
+
     public static Platform host() {
         String arch = System.getProperty("os.arch", "amd64").toLowerCase(Locale.ROOT);
         return switch (arch) {
@@ -28,9 +36,14 @@ public record Platform(String os, String architecture, String variant) {
         if (parts.length > 3) throw ApiException.badRequest("\"" + s + "\": cannot parse platform specifier: invalid argument");
         if (parts[0].isEmpty()) throw ApiException.badRequest("\"" + s + "\": unknown operating system or architecture: invalid argument");
         if (parts.length == 1) {
-            // a lone architecture means the host OS
-            if (!parts[0].equals("linux") && !parts[0].equals("windows")) return normalise("linux", parts[0], "");
-            return new Platform(parts[0], host().architecture(), host().variant());
+            // a known OS gets the host's architecture, a known architecture the host OS; anything else is refused
+            // before any registry is asked (docker-py's test_pull_invalid_platform: platform='foobar')
+            if (KNOWN_OS.contains(parts[0])) return new Platform(parts[0], host().architecture(), host().variant());
+            Platform p = normalise("linux", parts[0], "");
+            if (!KNOWN_ARCH.contains(p.architecture())) {
+                throw ApiException.badRequest("\"" + s + "\": unknown operating system or architecture: invalid argument");
+            }
+            return p;
         }
         return normalise(parts[0], parts[1], parts.length == 3 ? parts[2] : "");
     }

@@ -39,7 +39,7 @@ public class RegistryClient {
         T apply(RegistrySession session) throws IOException;
     }
 
-    public List<RegistryEndpoint> endpoints(String domain, boolean push) {
+    public List<RegistryEndpoint> endpoints(String domain, boolean push) throws IOException {
         return endpoints.endpoints(domain, push);
     }
 
@@ -69,7 +69,7 @@ public class RegistryClient {
                 s = open(e, ref.path(), auth, push);
             } catch (IOException ex) {
                 errors.add(ex);
-                if (last) throw ex;
+                if (last) throw explaining(list, errors, ex);
                 log.debug("registry endpoint {} not usable: {}", e, ex.getMessage());
                 continue;
             }
@@ -84,6 +84,24 @@ public class RegistryClient {
         throw errors.isEmpty() ? new IOException("no endpoint for " + ref.domain()) : errors.get(errors.size() - 1);
     }
 
+    /**
+     * The error to report when the last endpoint failed with {@code last}: for an insecure registry that speaks only
+     * TLS, the plain-HTTP fallback's answer (a 400) hides the TLS failure that explains (e.g. a client certificate
+     * the registry wants), so that one is reported instead.
+     */
+    private static IOException explaining(List<RegistryEndpoint> endpoints, List<IOException> errors, IOException last) {
+        RegistryEndpoint lastEndpoint = endpoints.get(endpoints.size() - 1);
+        if (!"http".equals(lastEndpoint.base().getScheme()) || !(last instanceof RegistryException r) || r.status() != 400) return last;
+        String https = "\"https://" + lastEndpoint.hostPort() + "/";
+        for (IOException e : errors) {
+            if (e != last && e.getCause() instanceof javax.net.ssl.SSLException && e.getMessage() != null
+                    && e.getMessage().contains(https) && !e.getMessage().contains("server gave HTTP response")) {
+                return e;
+            }
+        }
+        return last;
+    }
+
     /** docker.io's search, at Docker Hub's index (no {@code /v2/} ping: the index is not a registry). */
     public List<RegistrySession.SearchHit> searchDockerIoIndex(String query, int limit, AuthConfig auth) throws IOException {
         return new RegistrySession(endpoints.dockerIoIndex(), null, auth, false, tokens, retrying, props, json).searchV1(query, limit);
@@ -93,7 +111,9 @@ public class RegistryClient {
     public String login(String registry, AuthConfig auth) throws IOException {
         List<RegistryEndpoint> list = endpoints.endpoints(registry, true);
         IOException last = null;
-        for (RegistryEndpoint e : list) {
+        List<IOException> errors = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            RegistryEndpoint e = list.get(i);
             RegistrySession s = new RegistrySession(e, null, auth, false, tokens, retrying, props, json);
             try {
                 String token = s.login();
@@ -101,6 +121,11 @@ public class RegistryClient {
                 return token;
             } catch (RegistrySession.UnreachableException ex) {
                 last = ex;
+                errors.add(ex);
+            } catch (RegistryException ex) {
+                if (i < list.size() - 1) throw ex;
+                errors.add(ex);
+                throw explaining(list, errors, ex);
             }
         }
         throw last == null ? new IOException("no endpoint for " + registry) : last;

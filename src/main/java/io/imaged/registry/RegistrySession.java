@@ -607,8 +607,8 @@ public final class RegistrySession {
         if (e instanceof java.net.http.HttpTimeoutException) {
             return new TransportException(prefix + "timeout awaiting response headers", e, true);
         }
-        if (e instanceof javax.net.ssl.SSLException) {
-            return new UnreachableException(prefix + "tls: " + e.getMessage(), e, false);
+        if (e instanceof javax.net.ssl.SSLException ssl) {
+            return new UnreachableException(prefix + TlsErrors.describe(ssl, hp), e, false);
         }
         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         if (ping) return new UnreachableException(prefix + msg, e, true);

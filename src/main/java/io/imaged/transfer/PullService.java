@@ -135,6 +135,9 @@ public class PullService {
 
     /** dockerd's wording and status for registry errors (distribution/errors.go translatePullError). */
     static ApiException toApiException(ImageReference ref, IOException e) {
+        if (e instanceof io.imaged.registry.CertsDirectory.InvalidException) {
+            return ApiException.badRequest(e.getMessage()); // dockerd: an invalid parameter
+        }
         if (e instanceof RegistryException r) {
             if (r.hasCode("MANIFEST_UNKNOWN") || (r.status() == 404 && r.codes().isEmpty())) {
                 return new ApiException(HttpStatus.NOT_FOUND, "manifest for " + ref.familiarString() + " not found: " + r.getMessage());

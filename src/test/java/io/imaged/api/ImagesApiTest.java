@@ -96,6 +96,22 @@ class ImagesApiTest extends ApiTestSupport {
     }
 
     @Test
+    void legacySingularFilterIsAReferenceFilterUpToApi140() {
+        String mine = importTar("api/legacy-filter", "1", Map.of("l.txt", "legacy\n"));
+        importTar("api/other-filter", "1", Map.of("o.txt", "other\n"));
+        // docker-py pinned below 1.25 sends images(name=...) as filter=<name>
+        given().queryParam("filter", "api/legacy-filter").get("/v1.24/images/json").then().statusCode(200)
+                .body("Id", contains(mine));
+        given().queryParam("filter", "api/legacy-filter:1").get("/v1.40/images/json").then().statusCode(200)
+                .body("Id", contains(mine));
+        given().queryParam("filter", "api/no-such-repo").get("/v1.40/images/json").then().statusCode(200)
+                .body("$", equalTo(List.of()));
+        // removed in 1.41 (version history): ignored, as dockerd does
+        given().queryParam("filter", "api/legacy-filter").get("/v1.41/images/json").then().statusCode(200)
+                .body("Id", org.hamcrest.Matchers.hasItem(mine)).body("RepoTags.flatten()", org.hamcrest.Matchers.hasItem("api/other-filter:1"));
+    }
+
+    @Test
     void inspectFieldsFollowTheVersionInThePath() {
         importTar("api/inspect", "1", Map.of("i.txt", "inspect\n"), "CMD [\"sh\"]");
         given().get("/v1.44/images/api/inspect:1/json").then().statusCode(200)

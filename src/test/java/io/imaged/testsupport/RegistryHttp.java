@@ -21,7 +21,7 @@ public final class RegistryHttp {
             + "application/vnd.oci.image.index.v1+json";
     private final String base;
     private final String authorization;
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http;
 
     public RegistryHttp(String baseUrl) {
         this(baseUrl, null, null);
@@ -34,8 +34,14 @@ public final class RegistryHttp {
 
     /** With a ready {@code Authorization} header value (e.g. {@code Bearer <token>}). */
     public RegistryHttp(String baseUrl, String authorization) {
+        this(HttpClient.newHttpClient(), baseUrl, authorization);
+    }
+
+    /** With its own HTTP client (e.g. one that trusts a test CA and presents a client certificate). */
+    public RegistryHttp(HttpClient http, String baseUrl, String authorization) {
         this.base = baseUrl;
         this.authorization = authorization;
+        this.http = http;
     }
 
     /** A manifest as stored: bytes, media type and the registry's Docker-Content-Digest. */

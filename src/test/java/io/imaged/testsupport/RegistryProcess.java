@@ -16,7 +16,15 @@ import java.time.Duration;
 public final class RegistryProcess implements AutoCloseable {
     private final Path dir;
     private final int port;
+    private Tls tls;
     private Process process;
+
+    /**
+     * TLS for the registry ({@code http.tls}): its certificate and key, and with {@code clientCa} not null it
+     * requires client certificates signed by that CA ({@code clientcas}).
+     */
+    public record Tls(Path certificate, Path key, Path clientCa) {
+    }
 
     private RegistryProcess(Path dir) {
         this.dir = dir;
@@ -49,13 +57,27 @@ public final class RegistryProcess implements AutoCloseable {
         return r;
     }
 
+    /** A registry serving HTTPS only; with {@code htpasswdFile} it also requires basic auth. */
+    public static RegistryProcess startTls(Path dir, Tls tls, Path htpasswdFile) throws IOException {
+        RegistryProcess r = new RegistryProcess(dir);
+        r.tls = tls;
+        r.launch(htpasswdFile, null);
+        return r;
+    }
+
     private void launch(Path htpasswd, String extraYaml) throws IOException {
         Files.createDirectories(dir);
         StringBuilder cfg = new StringBuilder();
         cfg.append("version: 0.1\n");
         cfg.append("log: {level: warn}\n");
         cfg.append("storage: {filesystem: {rootdirectory: ").append(dir.resolve("storage")).append("}, delete: {enabled: true}}\n");
-        cfg.append("http: {addr: 127.0.0.1:").append(port).append("}\n");
+        cfg.append("http: {addr: 127.0.0.1:").append(port);
+        if (tls != null) {
+            cfg.append(", tls: {certificate: ").append(tls.certificate()).append(", key: ").append(tls.key());
+            if (tls.clientCa() != null) cfg.append(", clientcas: [").append(tls.clientCa()).append("]");
+            cfg.append("}");
+        }
+        cfg.append("}\n");
         if (htpasswd != null) {
             cfg.append("auth: {htpasswd: {realm: imaged-test, path: ").append(htpasswd).append("}}\n");
         }
@@ -68,6 +90,15 @@ public final class RegistryProcess implements AutoCloseable {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) throw new IOException("docker-registry exited: " + Files.readString(dir.resolve("registry.log")));
+            if (tls != null) {
+                // TLS (maybe mutual): a listening port is enough, the certificates were loaded before listen
+                try (java.net.Socket ignored = new java.net.Socket("127.0.0.1", port)) {
+                    return;
+                } catch (IOException e) {
+                    sleepQuietly();
+                    continue;
+                }
+            }
             try {
                 HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/v2/")).build(),
                         HttpResponse.BodyHandlers.discarding());
@@ -97,7 +128,15 @@ public final class RegistryProcess implements AutoCloseable {
     }
 
     public String url() {
-        return "http://" + host();
+        return (tls != null ? "https://" : "http://") + host();
+    }
+
+    private static void sleepQuietly() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public Path dir() {

@@ -17,7 +17,7 @@ import java.util.HexFormat;
 public final class RegistrySeeder {
     private final String base;
     private final String authorization;
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http;
 
     public RegistrySeeder(String baseUrl) {
         this(baseUrl, null, null);
@@ -30,8 +30,14 @@ public final class RegistrySeeder {
 
     /** With a ready {@code Authorization} header value (e.g. {@code Bearer <token>}). */
     public RegistrySeeder(String baseUrl, String authorization) {
+        this(HttpClient.newHttpClient(), baseUrl, authorization);
+    }
+
+    /** With its own HTTP client (e.g. one that trusts a test CA and presents a client certificate). */
+    public RegistrySeeder(HttpClient http, String baseUrl, String authorization) {
         this.base = baseUrl;
         this.authorization = authorization;
+        this.http = http;
     }
 
     public static String sha256(byte[] bytes) {

@@ -19,6 +19,6 @@ public final class TestProperties {
     public static ImagedProperties of(Path dataRoot, Duration partialRetention) {
         return new ImagedProperties(dataRoot, List.of(), 3, 5, partialRetention, DataSize.ofGigabytes(1),
                 new ImagedProperties.Registry(List.of(), List.of(), Duration.ofSeconds(5), Duration.ofSeconds(10), 3,
-                        "http://127.0.0.1:1", "http://127.0.0.1:1", 4 << 20, Duration.ofMillis(10)));
+                        "http://127.0.0.1:1", "http://127.0.0.1:1", 4 << 20, Duration.ofMillis(10), true));
     }
 }

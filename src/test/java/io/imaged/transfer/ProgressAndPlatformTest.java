@@ -53,4 +53,17 @@ class ProgressAndPlatformTest {
         assertThat(PlatformMatcher.choose(list, Platform.parse("linux/arm/v5"))).isNull();
         assertThat(PlatformMatcher.choose(list, Platform.parse("linux/s390x"))).isNull();
     }
+
+    @Test
+    void aLoneWordMustBeAKnownOsOrArchitectureAsInContainerd() {
+        assertThat(Platform.parse("arm64")).isEqualTo(new Platform("linux", "arm64", ""));
+        assertThat(Platform.parse("x86_64")).isEqualTo(new Platform("linux", "amd64", ""));
+        assertThat(Platform.parse("linux").os()).isEqualTo("linux");
+        assertThat(Platform.parse("windows").os()).isEqualTo("windows");
+        // docker-py's test_pull_invalid_platform: platform='foobar' is refused up front, in containerd's words
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Platform.parse("foobar"))
+                .isInstanceOf(io.imaged.api.ApiException.class)
+                .hasMessage("\"foobar\": unknown operating system or architecture: invalid argument")
+                .satisfies(e -> assertThat(((io.imaged.api.ApiException) e).status().value()).isEqualTo(400));
+    }
 }

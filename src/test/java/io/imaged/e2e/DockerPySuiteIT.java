@@ -1,0 +1,93 @@
+package io.imaged.e2e;
+
+import io.imaged.testsupport.ImagedProcess;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.w3c.dom.Element;
+
+import javax.xml.parsers.DocumentBuilderFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A peer client's own test suite: the image parts of docker-py's integration tests, run by
+ * {@code scripts/docker-py-suite.sh} against the packaged imaged, with a real loopback docker-registry standing in for
+ * Docker Hub (mirror and upstream both point at it). Container tests are deselected with reasons in
+ * {@code scripts/docker-py-deselect.txt}; everything else must pass, at docker-py's default API version and pinned
+ * to the oldest one imaged speaks (which takes docker-py's legacy code paths).
+ *
+ * <p>Skipped (not failed) only where the suite cannot run at all: no python3 with the {@code docker} and
+ * {@code pytest} modules, or no docker-py test sources (a directory holding docker-py's {@code tests/} package, from
+ * {@code -Ddocker-py.tests=}, {@code DOCKER_PY_TESTS} or {@code src/test/python/docker-py}).
+ */
+class DockerPySuiteIT {
+    /** Tests that must pass at each API version: today 31 (default) and 29 (1.24, where two need newer APIs). */
+    private static final int MIN_PASSED = 25;
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest(name = "API {0}")
+    @ValueSource(strings = {"default", "1.24"})
+    void dockerPyImageTestsPass(String apiVersion) throws Exception {
+        // the runner takes python3 from PATH or Debian's /usr/bin/python3, whichever has both modules
+        assumeTrue(run(Path.of("."), "python3", "-c", "import docker, pytest") == 0
+                        || run(Path.of("."), "/usr/bin/python3", "-c", "import docker, pytest") == 0,
+                "python3 with the docker and pytest modules is needed (apt-get install python3-docker python3-pytest)");
+        Path tests = testSources();
+        assumeTrue(Files.isDirectory(tests.resolve("tests/integration")),
+                "no docker-py test sources at " + tests.toAbsolutePath() + " (set -Ddocker-py.tests or DOCKER_PY_TESTS)");
+
+        Path junit = dir.resolve("junit.xml");
+        Path log = dir.resolve("suite.log");
+        ProcessBuilder pb = new ProcessBuilder("bash", "scripts/docker-py-suite.sh")
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("DOCKER_PY_TESTS", tests.toAbsolutePath().toString());
+        pb.environment().put("IMAGED_JAR", ImagedProcess.jar().toString());
+        pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        pb.environment().put("JUNIT_XML", junit.toString());
+        pb.environment().put("TMPDIR", dir.toString());
+        pb.environment().remove("DOCKER_HOST");
+        if (apiVersion.equals("default")) pb.environment().remove("DOCKER_TEST_API_VERSION");
+        else pb.environment().put("DOCKER_TEST_API_VERSION", apiVersion);
+        Process p = pb.start();
+        if (!p.waitFor(8, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("docker-py suite did not finish:\n" + Files.readString(log));
+        }
+        String output = Files.readString(log);
+        assertThat(p.exitValue()).as(output).isZero();
+
+        Element suite = (Element) DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(junit.toFile())
+                .getElementsByTagName("testsuite").item(0);
+        int tests1 = Integer.parseInt(suite.getAttribute("tests"));
+        int failures = Integer.parseInt(suite.getAttribute("failures"));
+        int errors = Integer.parseInt(suite.getAttribute("errors"));
+        int skipped = Integer.parseInt(suite.getAttribute("skipped"));
+        assertThat(failures + errors).as(output).isZero();
+        assertThat(tests1 - skipped).as("passed tests\n" + output).isGreaterThanOrEqualTo(MIN_PASSED);
+    }
+
+    private static Path testSources() {
+        String prop = System.getProperty("docker-py.tests");
+        if (prop != null && !prop.isBlank()) return Path.of(prop);
+        String env = System.getenv("DOCKER_PY_TESTS");
+        if (env != null && !env.isBlank()) return Path.of(env);
+        return Path.of("src/test/python/docker-py");
+    }
+
+    private static int run(Path cwd, String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!p.waitFor(1, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            return -1;
+        }
+        return p.exitValue();
+    }
+}
