@@ -14,7 +14,7 @@ import java.util.List;
  * @param hosts                  listeners, like dockerd's {@code -H}: {@code unix:///path}, {@code tcp://host:port};
  *                               empty means {@code unix://<data-root>/imaged.sock} and {@code tcp://127.0.0.1:2375}
  * @param maxConcurrentDownloads layers fetched at once per pull
- * @param maxConcurrentUploads   layers pushed at once per push
+ * @param maxConcurrentUploads   layers pushed at once, all pushes together (as dockerd)
  * @param partialRetention       how long an unfinished download is kept for a later pull to resume
  * @param importMaxBytes         the most bytes {@code docker import <url>} will fetch
  * @param registry               registry access settings

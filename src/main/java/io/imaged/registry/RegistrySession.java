@@ -40,6 +40,8 @@ public final class RegistrySession {
     private final BearerTokenFetcher tokens;
     private final Retrying retrying;
     private final ObjectMapper json;
+    /** The slowest link an upload is given time for (on top of the read timeout): 64 KiB/s. */
+    private static final long MIN_UPLOAD_BYTES_PER_SECOND = 64 << 10;
     private final Duration timeout;
     private final int maxManifestBytes;
     private final List<String> scopes = new CopyOnWriteArrayList<>();
@@ -570,9 +572,18 @@ public final class RegistrySession {
     private <T> HttpResponse<T> rawSend(HttpRequest.Builder b, String method, URI uri, HttpResponse.BodyHandler<T> handler,
                                         boolean ping) throws IOException {
         b.timeout(timeout).header("User-Agent", "imaged/" + io.imaged.api.DockerHeaders.ENGINE_VERSION);
+        HttpRequest request = b.build();
+        // the JDK client's timeout runs until the answer's headers, so it includes sending the body: a blob upload
+        // gets the time to send it at a slow link's pace on top, or a big layer could never be pushed (dockerd has
+        // no overall limit)
+        long bodyBytes = request.bodyPublisher().map(HttpRequest.BodyPublisher::contentLength).orElse(0L);
+        if (bodyBytes > 0) {
+            request = HttpRequest.newBuilder(request, (name, value) -> true)
+                    .timeout(timeout.plusSeconds(bodyBytes / MIN_UPLOAD_BYTES_PER_SECOND)).build();
+        }
         HttpClient http = endpoint.http();
         try {
-            return http.send(b.build(), handler);
+            return http.send(request, handler);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException(goMethod(method) + " \"" + uri + "\": interrupted");

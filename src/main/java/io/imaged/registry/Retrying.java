@@ -33,6 +33,11 @@ public class Retrying {
     }
 
     public static boolean retryable(Throwable t) {
+        // an operation cancelled while the HTTP client was sending its body (the client went away): the client
+        // reports the interrupted body read wrapped in a plain IOException, which must not be retried either
+        for (Throwable c = t.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            if (isInterrupt(c)) return false;
+        }
         if (t instanceof RegistryException r) return r.retryable();
         if (t instanceof NotRetryable) return false;
         if (t instanceof RegistrySession.TransportException te) return te.retryable();
@@ -41,6 +46,11 @@ public class Retrying {
         if (t instanceof InterruptedIOException && !(t instanceof HttpTimeoutException) && !(t instanceof java.net.SocketTimeoutException)) return false;
         if (t instanceof javax.net.ssl.SSLHandshakeException) return false;
         return t instanceof IOException;
+    }
+
+    private static boolean isInterrupt(Throwable t) {
+        return t instanceof InterruptedIOException && !(t instanceof HttpTimeoutException)
+                && !(t instanceof java.net.SocketTimeoutException);
     }
 
     /** Runs {@code call}, retrying per the policy; the last failure is thrown as it was. */

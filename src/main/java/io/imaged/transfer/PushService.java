@@ -37,13 +37,15 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * {@code POST /images/{name}/push}: push = copy(local store → registry), with dockerd's progress messages.
@@ -68,6 +70,8 @@ public class PushService {
     private final EventBus events;
     private final ImagedProperties props;
     private final ObjectMapper json;
+    private static final long STOP_WAIT_SECONDS = 30;
+    private final UploadSlots uploadSlots;
     private final ExecutorService uploads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "layer-upload");
         t.setDaemon(true);
@@ -84,6 +88,7 @@ public class PushService {
         this.events = events;
         this.props = props;
         this.json = json;
+        this.uploadSlots = new UploadSlots(props.maxConcurrentUploads());
     }
 
     /**
@@ -103,12 +108,13 @@ public class PushService {
         } catch (InvalidReferenceException e) {
             throw ApiException.badRequest(e.getMessage());
         }
-        if (ref.hasDigest()) ref = ref.hasTag() ? ref.repository().withTag(ref.tag()) : ref.repository();
         if (tag != null && !tag.isEmpty()) {
+            // Docker 28 (httputils.RepoTagReference): a digest in the name cannot take a tag; a digest is no tag
+            if (ref.hasDigest()) throw ApiException.badRequest("cannot import digest reference");
             if (!ImageReference.isValidTag(tag)) throw ApiException.badRequest("invalid tag format");
             ref = ref.repository().withTag(tag);
         }
-        if (platform != null && !platform.isBlank() && ref.hasTag()) checkPlatform(ref, platform);
+        if (platform != null && !platform.isBlank() && (ref.hasTag() || ref.hasDigest())) checkPlatform(ref, platform);
         return new Prepared(ref, auth == null ? AuthConfig.ANONYMOUS : auth);
     }
 
@@ -144,6 +150,10 @@ public class PushService {
     private void pushRepository(Prepared p, ProgressOutput out) throws IOException {
         ImageReference repo = p.ref().repository();
         out.status(null, "The push refers to repository [" + repo.name() + "]");
+        if (p.ref().hasDigest()) {
+            pushDigest(p, out);
+            return;
+        }
         Map<ImageReference, Digest> tagged = tagsOf(repo);
         if (tagged.isEmpty() && !hasDigestReferences(repo)) {
             throw new IOException("An image does not exist locally with the tag: " + repo.familiarName());
@@ -156,10 +166,10 @@ public class PushService {
                 todo.put(p.ref(), id);
             } else {
                 todo.putAll(tagged);
-                if (todo.isEmpty()) throw new IOException("No tags to push for " + repo.familiarName());
+                if (todo.isEmpty()) throw new IOException("no tags to push for " + repo.familiarName());
             }
             Set<Digest> pushed = ConcurrentHashMap.newKeySet();
-            for (var e : todo.entrySet()) pushTag(session, e.getKey(), e.getValue(), pushed, out);
+            for (var e : todo.entrySet()) pushTag(session, e.getKey(), e.getValue(), null, pushed, out);
             return null;
         });
     }
@@ -192,7 +202,97 @@ public class PushService {
     private record Reusable(byte[] bytes, String mediaType, List<LayerBlob> layers) {
     }
 
-    private void pushTag(RegistrySession session, ImageReference ref, Digest imageId, Set<Digest> pushed,
+    /**
+     * {@code POST /images/<repo>@<digest>/push} (no tag): as Docker 28 with the containerd image store (the store
+     * that can push by digest; the graphdriver store answers "cannot push a digest reference"): the image must be
+     * known by exactly that reference (a RepoDigest), and the manifest stored for it is pushed as is, by digest.
+     * An index of which only this platform's manifest is stored cannot go up whole; its platform manifest is pushed
+     * instead, with containerd's aux note {@code manifestPushedInsteadOfIndex}. No {@code digest: … size:} line
+     * follows (dockerd prints that for tags only).
+     */
+    private void pushDigest(Prepared p, ProgressOutput out) throws IOException {
+        ImageReference ref = p.ref();
+        Digest imageId = ref.hasTag() ? null : store.references().get(ref);
+        if (imageId == null || store.images().get(imageId) == null) {
+            throw new IOException("tag does not exist: " + ref.familiarString());
+        }
+        Digest wanted = Digest.parse(ref.digest());
+        Stored top = storedManifest(wanted);
+        if (top == null) {
+            throw new IOException("manifest " + wanted + " of " + ref.familiarString() + " is not stored locally: push a tag instead");
+        }
+        ObjectNode insteadOfIndex = null;
+        Reusable manifest;
+        if (MediaTypes.isManifest(top.mediaType()) && !MediaTypes.isSchema1(top.mediaType())) {
+            manifest = new Reusable(top.bytes(), top.mediaType(), null);
+        } else if (MediaTypes.isIndex(top.mediaType())) {
+            JsonNode selected = null;
+            Stored chosen = null;
+            for (JsonNode m : json.readTree(top.bytes()).path("manifests")) {
+                String d = m.path("digest").asText("");
+                if (!Digest.isValid(d)) continue;
+                Stored child = storedManifest(Digest.parse(d));
+                if (child != null && configOf(child).equals(imageId.toString())) {
+                    selected = m;
+                    chosen = child;
+                    break;
+                }
+            }
+            if (chosen == null) throw new IOException("content digest " + wanted + ": not found");
+            manifest = new Reusable(chosen.bytes(), chosen.mediaType(), null);
+            insteadOfIndex = json.createObjectNode();
+            insteadOfIndex.put("manifestPushedInsteadOfIndex", true);
+            ObjectNode original = insteadOfIndex.putObject("originalIndex");
+            original.put("mediaType", top.mediaType());
+            original.put("digest", wanted.toString());
+            original.put("size", top.bytes().length);
+            insteadOfIndex.set("selectedManifest", selected);
+        } else {
+            throw new IOException("cannot push " + ref.familiarString() + ": unsupported media type " + top.mediaType());
+        }
+        if (!configOf(new Stored(manifest.bytes(), manifest.mediaType())).equals(imageId.toString())) {
+            throw new IOException("manifest " + wanted + " does not describe image " + imageId);
+        }
+        Reusable forced = manifest;
+        ObjectNode note = insteadOfIndex;
+        client.withSession(ref.repository(), p.auth(), true, session -> {
+            pushTag(session, ref, imageId, forced, ConcurrentHashMap.newKeySet(), out);
+            if (note != null) out.aux(note);
+            return null;
+        });
+    }
+
+    /** A manifest or index in the blob store (pulled or pushed before), with its media type. */
+    private record Stored(byte[] bytes, String mediaType) {
+    }
+
+    private Stored storedManifest(Digest d) throws IOException {
+        if (!store.blobs().exists(d) || store.blobs().size(d) > MAX_MANIFEST_BYTES) return null;
+        byte[] bytes;
+        try (InputStream in = store.blobs().open(d)) {
+            bytes = in.readAllBytes();
+        }
+        if (!Digest.sha256(bytes).equals(d)) return null;
+        JsonNode n;
+        try {
+            n = json.readTree(bytes);
+        } catch (IOException notJson) {
+            return null;
+        }
+        String mt = n.path("mediaType").asText("");
+        if (mt.isEmpty()) mt = n.has("manifests") ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST;
+        return new Stored(bytes, mt);
+    }
+
+    private String configOf(Stored m) throws IOException {
+        return json.readTree(m.bytes()).path("config").path("digest").asText("");
+    }
+
+    /**
+     * Pushes one image under {@code ref}: a tag (the manifest is then the stored one that still describes the image,
+     * or a new schema2 one) or a digest ({@code forced}: that manifest as is, its layers and config first).
+     */
+    private void pushTag(RegistrySession session, ImageReference ref, Digest imageId, Reusable forced, Set<Digest> pushed,
                          ProgressOutput out) throws IOException {
         try (Lease lease = store.lease()) {
             Image img;
@@ -212,30 +312,17 @@ public class PushService {
             } finally {
                 store.lock().readLock().unlock();
             }
-            Reusable reuse = reusableManifest(img, layers, ref.repository());
+            Reusable reuse;
+            if (forced != null) {
+                reuse = describes(img, layers, forced.bytes(), forced.mediaType());
+                if (reuse == null) {
+                    throw new IOException("manifest of " + ref.familiarString() + " names layers that are not stored locally");
+                }
+            } else {
+                reuse = reusableManifest(img, layers, ref.repository());
+            }
             Map<Digest, Set<String>> pulledFrom = pulledFrom(img);
-            List<Integer> top = new ArrayList<>();
-            for (int i = layers.size() - 1; i >= 0; i--) top.add(i);
-            for (int i : top) out.layer(layers.get(i).diffId().shortHex(), "Preparing");
-
-            int limit = Math.max(1, props.maxConcurrentUploads());
-            Semaphore slots = new Semaphore(limit);
-            Map<Digest, CompletableFuture<Void>> sent = new ConcurrentHashMap<>();
-            LayerUpload[] done = new LayerUpload[layers.size()];
-            List<Future<?>> futures = new ArrayList<>();
-            for (int i : top) {
-                Layer l = layers.get(i);
-                LayerBlob fixed = reuse == null ? null : reuse.layers().get(i);
-                futures.add(uploads.submit(() -> {
-                    done[i] = pushLayer(session, ref, pulledFrom, l, fixed, slots, sent, pushed, out);
-                    return null;
-                }));
-            }
-            try {
-                for (Future<?> f : futures) await(f);
-            } finally {
-                futures.forEach(f -> f.cancel(true));
-            }
+            LayerUpload[] done = uploadLayers(session, ref, layers, reuse, pulledFrom, pushed, out);
 
             Digest configDigest = Digest.sha256(config);
             if (!configDigest.equals(imageId)) throw new IOException("config of image " + imageId + " does not match its ID");
@@ -257,8 +344,9 @@ public class PushService {
                 mediaType = Schema2Manifest.MEDIA_TYPE;
             }
             Digest digest = Digest.sha256(manifest);
-            session.putManifest(ref.tag(), mediaType, manifest);
-            out.status(null, ref.tag() + ": digest: " + digest + " size: " + manifest.length);
+            boolean byDigest = ref.hasDigest();
+            session.putManifest(byDigest ? digest.toString() : ref.tag(), mediaType, manifest);
+            if (!byDigest) out.status(null, ref.tag() + ": digest: " + digest + " size: " + manifest.length);
 
             List<Digest> blobs = new ArrayList<>();
             for (LayerUpload u : done) blobs.add(u.blob().digest());
@@ -277,13 +365,111 @@ public class PushService {
                 store.lock().writeLock().unlock();
             }
 
-            ObjectNode aux = json.createObjectNode();
-            aux.put("Tag", ref.tag());
-            aux.put("Digest", digest.toString());
-            aux.put("Size", manifest.length);
-            out.aux(aux);
+            if (!byDigest) {
+                ObjectNode aux = json.createObjectNode();
+                aux.put("Tag", ref.tag());
+                aux.put("Digest", digest.toString());
+                aux.put("Size", manifest.length);
+                out.aux(aux);
+            }
             events.image("push", ref.familiarString(), ref.familiarName(), img.config().labels());
         }
+    }
+
+    /**
+     * Prepares and sends the layers as dockerd's upload manager does: {@code Preparing} for each, top first; one
+     * transfer per distinct layer (a layer twice in the image goes up once); the transfers that get one of the
+     * daemon-wide slots start at once, the others say {@code Waiting} and start in order as slots free up.
+     * Fails fast: the first failure — or the client going away — cancels the other transfers, and this returns
+     * only once none of them is still running.
+     */
+    private LayerUpload[] uploadLayers(RegistrySession session, ImageReference ref, List<Layer> layers, Reusable reuse,
+                                       Map<Digest, Set<String>> pulledFrom, Set<Digest> pushed, ProgressOutput out)
+            throws IOException {
+        Map<String, Integer> transfers = new LinkedHashMap<>(); // key -> the layer (index) whose transfer it is
+        String[] keys = new String[layers.size()];
+        for (int i = layers.size() - 1; i >= 0; i--) {
+            Layer l = layers.get(i);
+            out.layer(l.diffId().shortHex(), "Preparing");
+            keys[i] = l.diffId() + (reuse == null ? "" : " " + reuse.layers().get(i).digest());
+            transfers.putIfAbsent(keys[i], i);
+        }
+        LayerUpload[] done = new LayerUpload[layers.size()];
+        Cancellation cancel = new Cancellation(out);
+        List<UploadSlots.Slot> slots = new ArrayList<>();
+        try {
+            for (int i : transfers.values()) {
+                UploadSlots.Slot slot = uploadSlots.take();
+                slots.add(slot);
+                if (!slot.ready()) out.layer(layers.get(i).diffId().shortHex(), "Waiting");
+            }
+            List<CompletableFuture<Void>> tasks = new ArrayList<>();
+            int k = 0;
+            for (int i : transfers.values()) {
+                UploadSlots.Slot slot = slots.get(k++);
+                Layer l = layers.get(i);
+                LayerBlob fixed = reuse == null ? null : reuse.layers().get(i);
+                tasks.add(CompletableFuture.runAsync(() -> {
+                    cancel.enter();
+                    try (slot) {
+                        if (!slot.await()) throw new InterruptedIOException("cancelled");
+                        cancel.check();
+                        done[i] = pushLayer(session, ref, pulledFrom, l, fixed, pushed, cancel, out);
+                    } catch (IOException e) {
+                        throw new CompletionException(e);
+                    } catch (InterruptedException e) {
+                        throw new CompletionException(new InterruptedIOException("interrupted"));
+                    } finally {
+                        cancel.leave();
+                    }
+                }, uploads));
+            }
+            awaitAll(tasks, slots, cancel);
+        } finally {
+            slots.forEach(UploadSlots.Slot::close); // those of transfers that never started
+        }
+        for (int i = 0; i < layers.size(); i++) if (done[i] == null) done[i] = done[transfers.get(keys[i])];
+        return done;
+    }
+
+    /** Waits for every transfer; on the first failure cancels the others and waits (bounded) for them to stop. */
+    private void awaitAll(List<CompletableFuture<Void>> tasks, List<UploadSlots.Slot> slots, Cancellation cancel)
+            throws IOException {
+        CompletableFuture<Void> all = CompletableFuture.allOf(tasks.toArray(CompletableFuture[]::new));
+        CompletableFuture<Throwable> firstFailure = new CompletableFuture<>();
+        for (CompletableFuture<Void> t : tasks) t.whenComplete((v, e) -> {
+            if (e != null) firstFailure.complete(e);
+        });
+        Throwable failure = null;
+        try {
+            Object first = CompletableFuture.anyOf(all, firstFailure).get();
+            if (first instanceof Throwable t) failure = t;
+        } catch (ExecutionException e) {
+            failure = e.getCause();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure = new InterruptedIOException("interrupted");
+        }
+        if (failure == null) return;
+        cancel.cancel();
+        slots.forEach(UploadSlots.Slot::abandonIfQueued);
+        try {
+            all.get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException | CancellationException expected) {
+            // the failures of the cancelled transfers
+        } catch (TimeoutException e) {
+            log.warn("layer uploads still running {} s after the push was cancelled", STOP_WAIT_SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        while ((failure instanceof CompletionException || failure instanceof ExecutionException) && failure.getCause() != null) {
+            failure = failure.getCause();
+        }
+        if (cancel.clientGone()) throw new ProgressOutput.ClientGoneException();
+        if (failure instanceof IOException io) throw io;
+        if (failure instanceof UncheckedIOException uio) throw uio.getCause();
+        if (failure instanceof RuntimeException re) throw re;
+        throw new IOException(failure.getMessage(), failure);
     }
 
     /**
@@ -304,18 +490,8 @@ public class PushService {
                     bytes = in.readAllBytes();
                 }
                 if (!Digest.sha256(bytes).equals(s.manifest())) continue;
-                JsonNode m = json.readTree(bytes);
-                if (!img.id().toString().equals(m.path("config").path("digest").asText())) continue;
-                JsonNode ls = m.path("layers");
-                if (ls.size() != layers.size()) continue;
-                List<LayerBlob> blobs = new ArrayList<>();
-                for (int i = 0; i < layers.size(); i++) {
-                    Digest d = Digest.parse(ls.get(i).path("digest").asText());
-                    LayerBlob match = layers.get(i).blobs().stream().filter(b -> b.digest().equals(d)).findFirst().orElse(null);
-                    if (match == null || !store.blobs().exists(d)) break;
-                    blobs.add(match);
-                }
-                if (blobs.size() == layers.size()) return new Reusable(bytes, s.manifestMediaType(), blobs);
+                Reusable r = describes(img, layers, bytes, s.manifestMediaType());
+                if (r != null) return r;
             } catch (IOException | RuntimeException e) {
                 log.debug("stored manifest {} of {} not reusable: {}", s.manifest(), img.id(), e.getMessage());
             }
@@ -323,42 +499,37 @@ public class PushService {
         return null;
     }
 
+    /** The manifest as a {@link Reusable} when its config is the image and every layer it names is a stored blob of that layer. */
+    private Reusable describes(Image img, List<Layer> layers, byte[] bytes, String mediaType) throws IOException {
+        JsonNode m = json.readTree(bytes);
+        if (!img.id().toString().equals(m.path("config").path("digest").asText())) return null;
+        JsonNode ls = m.path("layers");
+        if (ls.size() != layers.size()) return null;
+        List<LayerBlob> blobs = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            String ds = ls.get(i).path("digest").asText("");
+            if (!Digest.isValid(ds)) return null;
+            Digest d = Digest.parse(ds);
+            LayerBlob match = layers.get(i).blobs().stream().filter(b -> b.digest().equals(d)).findFirst().orElse(null);
+            if (match == null || !store.blobs().exists(d)) return null;
+            blobs.add(match);
+        }
+        return new Reusable(bytes, mediaType, blobs);
+    }
+
+    /** One layer's transfer, in its upload slot: already pushed for another tag, else {@link #send}. */
     private LayerUpload pushLayer(RegistrySession session, ImageReference target, Map<Digest, Set<String>> pulledFrom,
-                                  Layer layer, LayerBlob fixed, Semaphore slots,
-                                  Map<Digest, CompletableFuture<Void>> sent, Set<Digest> pushed, ProgressOutput out)
-            throws IOException, InterruptedException {
-        String id = layer.diffId().shortHex();
-        if (!slots.tryAcquire()) {
-            out.layer(id, "Waiting");
-            slots.acquire();
-        }
-        try {
-            LayerUpload u = fixed != null ? new LayerUpload(layer, fixed, fixed.mediaType()) : choose(layer, target, pulledFrom);
-            Digest d = u.blob().digest();
-            if (pushed.contains(d)) {
-                out.layer(id, "Layer already exists");
-                return u;
-            }
-            // the same blob twice in one image (e.g. two empty layers): the second waits for the first
-            CompletableFuture<Void> mine = new CompletableFuture<>();
-            CompletableFuture<Void> other = sent.putIfAbsent(d, mine);
-            if (other != null) {
-                awaitVoid(other);
-                out.layer(id, "Layer already exists");
-                return u;
-            }
-            try {
-                send(session, target, u, pulledFrom, out);
-                pushed.add(d);
-                mine.complete(null);
-            } catch (IOException | RuntimeException e) {
-                mine.completeExceptionally(e);
-                throw e;
-            }
+                                  Layer layer, LayerBlob fixed, Set<Digest> pushed, Cancellation cancel,
+                                  ProgressOutput out) throws IOException {
+        LayerUpload u = fixed != null ? new LayerUpload(layer, fixed, fixed.mediaType()) : choose(layer, target, pulledFrom);
+        Digest d = u.blob().digest();
+        if (pushed.contains(d)) {
+            out.layer(u.shortId(), "Layer already exists");
             return u;
-        } finally {
-            slots.release();
         }
+        send(session, target, u, pulledFrom, cancel, out);
+        pushed.add(d);
+        return u;
     }
 
     /**
@@ -385,9 +556,10 @@ public class PushService {
 
     /** HEAD, else mount from a repository of the same registry known to have it, else upload. */
     private void send(RegistrySession session, ImageReference target, LayerUpload u, Map<Digest, Set<String>> pulledFrom,
-                      ProgressOutput out) throws IOException {
+                      Cancellation cancel, ProgressOutput out) throws IOException {
         String id = u.shortId();
         Digest d = u.blob().digest();
+        cancel.check();
         if (session.blobExists(d)) {
             out.layer(id, "Layer already exists");
             return;
@@ -406,9 +578,10 @@ public class PushService {
                 log.debug("mount of {} from {} failed: {}", d, from, e.getMessage());
             }
         }
+        cancel.check();
         if (location == null) location = session.startUpload();
         long size = u.blob().size() > 0 ? u.blob().size() : store.blobs().size(d);
-        Progress progress = new Progress(id, size, out);
+        Progress progress = new Progress(id, size, cancel, out);
         try {
             session.uploadBlob(location, d, size, () -> progress.wrap(open(d)));
         } catch (RegistryException e) {
@@ -478,16 +651,21 @@ public class PushService {
         return out;
     }
 
-    /** "Pushing" progress as the bytes go out, at most every 100 ms. */
+    /**
+     * "Pushing" progress as the bytes go out, at most every 100 ms; every read first checks the push is still wanted,
+     * so a cancelled push (the client went away) stops sending at its next chunk.
+     */
     private static final class Progress {
         private final String id;
         private final long total;
+        private final Cancellation cancel;
         private final ProgressOutput out;
         private volatile long last;
 
-        Progress(String id, long total, ProgressOutput out) {
+        Progress(String id, long total, Cancellation cancel, ProgressOutput out) {
             this.id = id;
             this.total = total;
+            this.cancel = cancel;
             this.out = out;
         }
 
@@ -497,6 +675,7 @@ public class PushService {
 
                 @Override
                 public int read() throws IOException {
+                    cancel.check();
                     int b = super.read();
                     if (b >= 0) report(++count);
                     return b;
@@ -504,6 +683,7 @@ public class PushService {
 
                 @Override
                 public int read(byte[] buf, int off, int len) throws IOException {
+                    cancel.check();
                     int n = super.read(buf, off, len);
                     if (n > 0) report(count += n);
                     return n;
@@ -519,28 +699,9 @@ public class PushService {
                 out.progress(id, "Pushing", current, total);
             } catch (ProgressOutput.ClientGoneException gone) {
                 // not retryable: the push is cancelled
-                throw new InterruptedIOException("the client went away");
+                throw new Cancellation.Gone();
             }
         }
-
     }
 
-    private static void await(Future<?> f) throws IOException {
-        try {
-            f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted");
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) throw io;
-            if (c instanceof UncheckedIOException uio) throw uio.getCause();
-            if (c instanceof RuntimeException re) throw re;
-            throw new IOException(c.getMessage(), c);
-        }
-    }
-
-    private static void awaitVoid(CompletableFuture<Void> f) throws IOException {
-        await(f);
-    }
 }

@@ -1,0 +1,95 @@
+package io.imaged.transfer;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The daemon-wide limit on layers uploaded at once ({@code imaged.max-concurrent-uploads}), handed out as dockerd's
+ * transfer manager does: the first {@code limit} takers start at once, the others queue and start in the order
+ * they asked (so a push's layers start top first, and its queued layers are the ones that say {@code Waiting}).
+ * A slot given up before it was granted simply leaves the queue.
+ */
+final class UploadSlots {
+    private final int limit;
+    private final ArrayDeque<Slot> queue = new ArrayDeque<>();
+    private int active;
+
+    UploadSlots(int limit) {
+        this.limit = Math.max(1, limit);
+    }
+
+    /** A place in line: granted at once when one is free, else queued. */
+    synchronized Slot take() {
+        Slot s = new Slot();
+        if (active < limit) {
+            active++;
+            s.grant();
+        } else {
+            queue.add(s);
+        }
+        return s;
+    }
+
+    /** Slots in use (for tests and logs). */
+    synchronized int active() {
+        return active;
+    }
+
+    synchronized int waiting() {
+        return queue.size();
+    }
+
+    private synchronized void release(Slot s) {
+        if (s.released) return;
+        s.released = true;
+        if (!s.granted) {
+            queue.remove(s);
+            s.latch.countDown();
+            return;
+        }
+        Slot next = queue.poll();
+        if (next != null) next.grant();
+        else active--;
+    }
+
+    private synchronized void abandonIfQueued(Slot s) {
+        if (!s.granted && !s.released) release(s);
+    }
+
+    final class Slot implements AutoCloseable {
+        private final CountDownLatch latch = new CountDownLatch(1);
+        private boolean granted;
+        private boolean released;
+
+        private void grant() {
+            granted = true;
+            latch.countDown();
+        }
+
+        /** Granted already (no wait). */
+        boolean ready() {
+            synchronized (UploadSlots.this) {
+                return granted;
+            }
+        }
+
+        /** Waits for the slot; false when it was given up ({@link #abandonIfQueued()}) instead. */
+        boolean await() throws InterruptedException {
+            latch.await();
+            synchronized (UploadSlots.this) {
+                return granted && !released;
+            }
+        }
+
+        /** Leaves the queue if still waiting (wakes {@link #await()}); a granted slot is left to its user. */
+        void abandonIfQueued() {
+            UploadSlots.this.abandonIfQueued(this);
+        }
+
+        /** Gives the slot back (to the next in line) or leaves the queue. Idempotent. */
+        @Override
+        public void close() {
+            release(this);
+        }
+    }
+}
