@@ -18,4 +18,4 @@ EXPOSE 2375
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
     CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/2375 && printf 'GET /_ping HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q OK <&3"]
 # small heap + serial GC: peak RSS under 300 MB while pulling and pushing GB-sized images (docs/benchmarks.md)
-ENTRYPOINT ["java", "-XX:+UseSerialGC", "-Xms32m", "-Xmx512m", "-XX:MaxDirectMemorySize=64m", "-Xss512k", "-XX:ReservedCodeCacheSize=64m", "-jar", "/opt/imaged/imaged.jar"]
+ENTRYPOINT ["java", "-XX:+UseSerialGC", "-Xms32m", "-Xmx512m", "-XX:MaxDirectMemorySize=64m", "-Xss512k", "-XX:ReservedCodeCacheSize=64m", "-XX:MaxHeapFreeRatio=30", "-XX:MinHeapFreeRatio=10", "-XX:+IgnoreUnrecognizedVMOptions", "-XX:TrimNativeHeapInterval=2000", "-jar", "/opt/imaged/imaged.jar"]
