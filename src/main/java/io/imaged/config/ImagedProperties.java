@@ -13,7 +13,7 @@ import java.util.List;
  * @param dataRoot               where everything is stored (env {@code IMAGED_DATA_ROOT}); default {@code ./data}
  * @param hosts                  listeners, like dockerd's {@code -H}: {@code unix:///path}, {@code tcp://host:port};
  *                               empty means {@code unix://<data-root>/imaged.sock} and {@code tcp://127.0.0.1:2375}
- * @param maxConcurrentDownloads layers fetched at once per pull
+ * @param maxConcurrentDownloads layers fetched at once by all pulls together (daemon-wide)
  * @param maxConcurrentUploads   layers pushed at once, all pushes together (as dockerd)
  * @param partialRetention       how long an unfinished download is kept for a later pull to resume
  * @param importMaxBytes         the most bytes {@code docker import <url>} will fetch

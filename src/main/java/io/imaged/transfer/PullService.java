@@ -34,7 +34,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -63,6 +62,9 @@ public class PullService {
         return t;
     });
 
+    /** Daemon-wide, as dockerd's max-concurrent-downloads: two pulls at once share the limit. */
+    private final TransferSlots downloadSlots;
+
     public PullService(RegistryClient client, LayerFetcher fetcher, PartialDownloads partials,
                        DistributionMetadata distribution, Store store, EventBus events, ImagedProperties props,
                        ObjectMapper json) {
@@ -74,6 +76,7 @@ public class PullService {
         this.events = events;
         this.props = props;
         this.json = json;
+        this.downloadSlots = new TransferSlots(props.maxConcurrentDownloads());
     }
 
     /**
@@ -310,7 +313,7 @@ public class PullService {
         List<Digest> chains = LayerStore.chainIds(diffIds);
         List<Future<LayerFetcher.Fetched>> futures = new ArrayList<>(java.util.Collections.nCopies(layers.size(), null));
         AtomicBoolean cancelled = new AtomicBoolean();
-        Semaphore slots = new Semaphore(Math.max(1, props.maxConcurrentDownloads()));
+        List<TransferSlots.Slot> slots = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
             LayerDescriptor l = layers.get(i);
             if (store.layers().exists(chains.get(i))) {
@@ -320,10 +323,15 @@ public class PullService {
                 out.layer(l.shortId(), "Pulling fs layer");
             }
         }
+        // places in line are taken here, in layer order, so that the layers start in order and the ones queued
+        // behind this or other pulls say Waiting (dockerd's order)
         for (int i = 0; i < layers.size(); i++) {
             if (store.layers().exists(chains.get(i))) continue;
             LayerDescriptor l = layers.get(i);
-            futures.set(i, downloads.submit(() -> download(session, l, slots, cancelled, lease, out)));
+            TransferSlots.Slot slot = downloadSlots.take();
+            slots.add(slot);
+            if (!slot.ready()) out.layer(l.shortId(), "Waiting");
+            futures.set(i, downloads.submit(() -> download(session, l, slot, cancelled, lease, out)));
         }
         boolean downloaded = false;
         try {
@@ -353,6 +361,7 @@ public class PullService {
             return downloaded;
         } catch (IOException | RuntimeException e) {
             cancelled.set(true);
+            slots.forEach(TransferSlots.Slot::abandonIfQueued); // queued downloads wake up and stop
             for (Future<LayerFetcher.Fetched> f : futures) {
                 if (f == null) continue;
                 try {
@@ -364,18 +373,15 @@ public class PullService {
                     // the first failure is the one reported
                 }
             }
+            slots.forEach(TransferSlots.Slot::close); // idempotent: those of downloads that never ran
             throw e;
         }
     }
 
-    private LayerFetcher.Fetched download(RegistrySession session, LayerDescriptor l, Semaphore slots, AtomicBoolean cancelled,
+    private LayerFetcher.Fetched download(RegistrySession session, LayerDescriptor l, TransferSlots.Slot slot, AtomicBoolean cancelled,
                                           Lease lease, ProgressOutput out) throws IOException, InterruptedException {
-        if (!slots.tryAcquire()) {
-            out.layer(l.shortId(), "Waiting");
-            slots.acquire();
-        }
         try {
-            if (cancelled.get()) throw new ProgressOutput.ClientGoneException();
+            if (!slot.await() || cancelled.get()) throw new ProgressOutput.ClientGoneException();
             LayerFetcher.Fetched f = fetcher.fetch(session, l.digest(), l.mediaType(), l.size(), new LayerFetcher.Listener() {
                 @Override
                 public void downloading(long current, long total) throws IOException {
@@ -391,7 +397,7 @@ public class PullService {
             out.layer(l.shortId(), "Download complete");
             return f;
         } finally {
-            slots.release();
+            slot.close();
         }
     }
 

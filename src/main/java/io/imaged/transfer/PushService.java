@@ -71,7 +71,7 @@ public class PushService {
     private final ImagedProperties props;
     private final ObjectMapper json;
     private static final long STOP_WAIT_SECONDS = 30;
-    private final UploadSlots uploadSlots;
+    private final TransferSlots uploadSlots;
     private final ExecutorService uploads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "layer-upload");
         t.setDaemon(true);
@@ -88,7 +88,7 @@ public class PushService {
         this.events = events;
         this.props = props;
         this.json = json;
-        this.uploadSlots = new UploadSlots(props.maxConcurrentUploads());
+        this.uploadSlots = new TransferSlots(props.maxConcurrentUploads());
     }
 
     /**
@@ -396,17 +396,17 @@ public class PushService {
         }
         LayerUpload[] done = new LayerUpload[layers.size()];
         Cancellation cancel = new Cancellation(out);
-        List<UploadSlots.Slot> slots = new ArrayList<>();
+        List<TransferSlots.Slot> slots = new ArrayList<>();
         try {
             for (int i : transfers.values()) {
-                UploadSlots.Slot slot = uploadSlots.take();
+                TransferSlots.Slot slot = uploadSlots.take();
                 slots.add(slot);
                 if (!slot.ready()) out.layer(layers.get(i).diffId().shortHex(), "Waiting");
             }
             List<CompletableFuture<Void>> tasks = new ArrayList<>();
             int k = 0;
             for (int i : transfers.values()) {
-                UploadSlots.Slot slot = slots.get(k++);
+                TransferSlots.Slot slot = slots.get(k++);
                 Layer l = layers.get(i);
                 LayerBlob fixed = reuse == null ? null : reuse.layers().get(i);
                 tasks.add(CompletableFuture.runAsync(() -> {
@@ -426,14 +426,14 @@ public class PushService {
             }
             awaitAll(tasks, slots, cancel);
         } finally {
-            slots.forEach(UploadSlots.Slot::close); // those of transfers that never started
+            slots.forEach(TransferSlots.Slot::close); // those of transfers that never started
         }
         for (int i = 0; i < layers.size(); i++) if (done[i] == null) done[i] = done[transfers.get(keys[i])];
         return done;
     }
 
     /** Waits for every transfer; on the first failure cancels the others and waits (bounded) for them to stop. */
-    private void awaitAll(List<CompletableFuture<Void>> tasks, List<UploadSlots.Slot> slots, Cancellation cancel)
+    private void awaitAll(List<CompletableFuture<Void>> tasks, List<TransferSlots.Slot> slots, Cancellation cancel)
             throws IOException {
         CompletableFuture<Void> all = CompletableFuture.allOf(tasks.toArray(CompletableFuture[]::new));
         CompletableFuture<Throwable> firstFailure = new CompletableFuture<>();
@@ -452,7 +452,7 @@ public class PushService {
         }
         if (failure == null) return;
         cancel.cancel();
-        slots.forEach(UploadSlots.Slot::abandonIfQueued);
+        slots.forEach(TransferSlots.Slot::abandonIfQueued);
         try {
             all.get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException | CancellationException expected) {

@@ -223,6 +223,25 @@ class PullCliIT {
     }
 
     @Test
+    void layersBeyondTheDownloadLimitSayWaitingInOrder() throws Exception {
+        List<Layer> layers = new java.util.ArrayList<>();
+        for (int i = 1; i <= 5; i++) layers.add(TestImages.layer(Map.of("w/" + i, "layer " + i + "\n"), Compression.GZIP));
+        byte[] cfg = TestImages.config(layers, "linux", "amd64", null, "waiting");
+        seeder.manifest("wait/app", "1", TestImages.DOCKER_MANIFEST, TestImages.manifest(seeder, "wait/app", cfg, layers, false));
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(imaged.tcpUrl() + "/images/create?fromImage="
+                + host + "/wait/app&tag=1")).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        List<String> ids = layers.stream().map(l -> RegistrySeeder.sha256(l.blob()).substring(7, 19)).toList();
+        List<String> waiting = r.body().lines().filter(l -> l.contains("\"status\":\"Waiting\""))
+                .map(l -> l.replaceAll(".*\"id\":\"([0-9a-f]{12})\".*", "$1")).toList();
+        // the default limit is 3 layers at once: the 4th and 5th queue, in layer order
+        assertThat(waiting).containsExactly(ids.get(3), ids.get(4));
+        assertThat(r.body()).contains("\"status\":\"Status: Downloaded newer image for " + host + "/wait/app:1\"");
+        assertThat(docker.run("image", "inspect", "--format", "{{.Id}}", host + "/wait/app:1").ok().stdout().trim())
+                .isEqualTo(RegistrySeeder.sha256(cfg));
+    }
+
+    @Test
     void dockerJavaPulls() throws Exception {
         Layer l = TestImages.layer(Map.of("java/file", "docker-java\n"), Compression.GZIP);
         byte[] cfg = TestImages.config(List.of(l), "linux", "amd64", null, "java");

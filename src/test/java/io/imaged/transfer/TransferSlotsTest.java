@@ -7,12 +7,12 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class UploadSlotsTest {
+class TransferSlotsTest {
 
     @Test
     void firstComersStartAndTheOthersAreGrantedInOrder() throws Exception {
-        UploadSlots slots = new UploadSlots(2);
-        UploadSlots.Slot a = slots.take(), b = slots.take(), c = slots.take(), d = slots.take();
+        TransferSlots slots = new TransferSlots(2);
+        TransferSlots.Slot a = slots.take(), b = slots.take(), c = slots.take(), d = slots.take();
         assertThat(a.ready()).isTrue();
         assertThat(b.ready()).isTrue();
         assertThat(c.ready()).isFalse();
@@ -34,10 +34,10 @@ class UploadSlotsTest {
 
     @Test
     void aQueuedSlotGivenUpWakesItsWaiterAndLeavesTheQueue() throws Exception {
-        UploadSlots slots = new UploadSlots(1);
-        UploadSlots.Slot running = slots.take();
-        UploadSlots.Slot queued = slots.take();
-        UploadSlots.Slot behind = slots.take();
+        TransferSlots slots = new TransferSlots(1);
+        TransferSlots.Slot running = slots.take();
+        TransferSlots.Slot queued = slots.take();
+        TransferSlots.Slot behind = slots.take();
         CompletableFuture<Boolean> waiter = CompletableFuture.supplyAsync(() -> {
             try {
                 return queued.await();

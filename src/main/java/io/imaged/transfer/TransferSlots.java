@@ -4,17 +4,18 @@ import java.util.ArrayDeque;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The daemon-wide limit on layers uploaded at once ({@code imaged.max-concurrent-uploads}), handed out as dockerd's
- * transfer manager does: the first {@code limit} takers start at once, the others queue and start in the order
- * they asked (so a push's layers start top first, and its queued layers are the ones that say {@code Waiting}).
- * A slot given up before it was granted simply leaves the queue.
+ * A daemon-wide limit on layers moved at once in one direction — {@code imaged.max-concurrent-downloads} for pulls,
+ * {@code imaged.max-concurrent-uploads} for pushes — handed out as dockerd's transfer manager does: the first
+ * {@code limit} takers start at once, the others queue and start in the order they asked (so an image's layers start
+ * in order, and its queued layers are the ones that say {@code Waiting}). A slot given up before it was granted
+ * simply leaves the queue.
  */
-final class UploadSlots {
+final class TransferSlots {
     private final int limit;
     private final ArrayDeque<Slot> queue = new ArrayDeque<>();
     private int active;
 
-    UploadSlots(int limit) {
+    TransferSlots(int limit) {
         this.limit = Math.max(1, limit);
     }
 
@@ -68,7 +69,7 @@ final class UploadSlots {
 
         /** Granted already (no wait). */
         boolean ready() {
-            synchronized (UploadSlots.this) {
+            synchronized (TransferSlots.this) {
                 return granted;
             }
         }
@@ -76,14 +77,14 @@ final class UploadSlots {
         /** Waits for the slot; false when it was given up ({@link #abandonIfQueued()}) instead. */
         boolean await() throws InterruptedException {
             latch.await();
-            synchronized (UploadSlots.this) {
+            synchronized (TransferSlots.this) {
                 return granted && !released;
             }
         }
 
         /** Leaves the queue if still waiting (wakes {@link #await()}); a granted slot is left to its user. */
         void abandonIfQueued() {
-            UploadSlots.this.abandonIfQueued(this);
+            TransferSlots.this.abandonIfQueued(this);
         }
 
         /** Gives the slot back (to the next in line) or leaves the queue. Idempotent. */
