@@ -21,6 +21,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code scripts/docker-py-deselect.txt}; everything else must pass, at docker-py's default API version and pinned
  * to the oldest one imaged speaks (which takes docker-py's legacy code paths).
  *
+ * Beside it, imaged's own docker-py tests (our code, in {@code src/test/python/imaged-py}) run the same way; they need no
+ * outside sources, so CI runs them wherever python3 has docker-py and pytest ({@code .ci/run} installs them).
+ *
  * <p>Skipped (not failed) only where the suite cannot run at all: no python3 with the {@code docker} and
  * {@code pytest} modules, or no docker-py test sources (a directory holding docker-py's {@code tests/} package, from
  * {@code -Ddocker-py.tests=}, {@code DOCKER_PY_TESTS} or {@code src/test/python/docker-py}).
@@ -28,6 +31,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class DockerPySuiteIT {
     /** Tests that must pass at each API version: today 31 (default) and 29 (1.24, where two need newer APIs). */
     private static final int MIN_PASSED = 25;
+    /** imaged's own docker-py module: every one of its tests must pass. */
+    private static final int OWN_TESTS = 11;
 
     @TempDir
     Path dir;
@@ -35,19 +40,39 @@ class DockerPySuiteIT {
     @ParameterizedTest(name = "API {0}")
     @ValueSource(strings = {"default", "1.24"})
     void dockerPyImageTestsPass(String apiVersion) throws Exception {
+        assumePython();
+        Path tests = testSources();
+        assumeTrue(Files.isDirectory(tests.resolve("tests/integration")),
+                "no docker-py test sources at " + tests.toAbsolutePath() + " (set -Ddocker-py.tests or DOCKER_PY_TESTS)");
+        runSuite(tests, null, apiVersion, MIN_PASSED);
+    }
+
+    /**
+     * imaged's own docker-py tests ({@code src/test/python/imaged-py}, written for imaged against docker-py's public
+     * API): pull through the mirror, by platform, registry data, push and pull back, import/save/load, a broken
+     * load, remove and prune, search, events — at the default API and at 1.24. Runs wherever python3 has docker-py.
+     */
+    @ParameterizedTest(name = "API {0}")
+    @ValueSource(strings = {"default", "1.24"})
+    void imagedsOwnDockerPyTestsPass(String apiVersion) throws Exception {
+        assumePython();
+        runSuite(Path.of("src/test/python/imaged-py"), "tests/integration/imaged_client_test.py", apiVersion, OWN_TESTS);
+    }
+
+    private static void assumePython() throws Exception {
         // the runner takes python3 from PATH or Debian's /usr/bin/python3, whichever has both modules
         assumeTrue(run(Path.of("."), "python3", "-c", "import docker, pytest") == 0
                         || run(Path.of("."), "/usr/bin/python3", "-c", "import docker, pytest") == 0,
                 "python3 with the docker and pytest modules is needed (apt-get install python3-docker python3-pytest)");
-        Path tests = testSources();
-        assumeTrue(Files.isDirectory(tests.resolve("tests/integration")),
-                "no docker-py test sources at " + tests.toAbsolutePath() + " (set -Ddocker-py.tests or DOCKER_PY_TESTS)");
+    }
 
+    private void runSuite(Path tests, String files, String apiVersion, int minPassed) throws Exception {
         Path junit = dir.resolve("junit.xml");
         Path log = dir.resolve("suite.log");
         ProcessBuilder pb = new ProcessBuilder("bash", "scripts/docker-py-suite.sh")
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("DOCKER_PY_TESTS", tests.toAbsolutePath().toString());
+        if (files != null) pb.environment().put("DOCKER_PY_FILES", files);
         pb.environment().put("IMAGED_JAR", ImagedProcess.jar().toString());
         pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
         pb.environment().put("JUNIT_XML", junit.toString());
@@ -70,7 +95,7 @@ class DockerPySuiteIT {
         int errors = Integer.parseInt(suite.getAttribute("errors"));
         int skipped = Integer.parseInt(suite.getAttribute("skipped"));
         assertThat(failures + errors).as(output).isZero();
-        assertThat(tests1 - skipped).as("passed tests\n" + output).isGreaterThanOrEqualTo(MIN_PASSED);
+        assertThat(tests1 - skipped).as("passed tests\n" + output).isGreaterThanOrEqualTo(minPassed);
     }
 
     private static Path testSources() {
