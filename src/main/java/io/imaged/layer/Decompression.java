@@ -7,7 +7,10 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
-/** Detects gzip, bzip2, xz and zstd by their magic bytes and decompresses; anything else passes through. */
+/**
+ * Detects gzip, bzip2, xz and zstd by their magic bytes and decompresses (gzip with the JDK's inflater, see
+ * {@link GzipStream}; the others with commons-compress); anything else passes through.
+ */
 public final class Decompression {
     private static final CompressorStreamFactory FACTORY = new CompressorStreamFactory(true);
 
@@ -23,8 +26,10 @@ public final class Decompression {
             return in;
         }
         switch (kind) {
-            case CompressorStreamFactory.GZIP, CompressorStreamFactory.BZIP2, CompressorStreamFactory.XZ,
-                 CompressorStreamFactory.ZSTANDARD -> {
+            case CompressorStreamFactory.GZIP -> {
+                return new GzipStream(in);
+            }
+            case CompressorStreamFactory.BZIP2, CompressorStreamFactory.XZ, CompressorStreamFactory.ZSTANDARD -> {
                 try {
                     return FACTORY.createCompressorInputStream(kind, in);
                 } catch (CompressorException e) {
