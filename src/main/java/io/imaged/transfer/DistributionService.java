@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.imaged.api.ApiException;
 import io.imaged.image.ImageReference;
 import io.imaged.registry.AuthConfig;
+import io.imaged.registry.CertsDirectory;
 import io.imaged.registry.MediaTypes;
 import io.imaged.registry.RegistryClient;
 import io.imaged.registry.RegistryException;
@@ -72,6 +73,7 @@ public class DistributionService {
     }
 
     static ApiException apiError(IOException e) {
+        if (e instanceof CertsDirectory.InvalidException) return ApiException.badRequest(e.getMessage()); // as a pull's
         if (e instanceof RegistryException r) {
             HttpStatus status = r.hasCode("MANIFEST_UNKNOWN") || r.hasCode("NAME_UNKNOWN") || r.status() == 404 ? HttpStatus.NOT_FOUND
                     : r.status() == 401 ? HttpStatus.UNAUTHORIZED
@@ -94,6 +96,8 @@ public class DistributionService {
         } catch (RegistryException e) {
             throw new ApiException(e.status() == 401 || e.status() == 403 ? HttpStatus.UNAUTHORIZED
                     : HttpStatus.INTERNAL_SERVER_ERROR, e.getMessage(), e);
+        } catch (CertsDirectory.InvalidException e) {
+            throw ApiException.badRequest(e.getMessage());
         } catch (IOException e) {
             throw new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, e.getMessage(), e);
         }

@@ -155,6 +155,18 @@ class RegistryTlsIT {
         assertThat(noKey.exitCode()).isEqualTo(1);
         assertThat(noKey.stderr().trim()).isEqualTo("Error response from daemon: missing key client.key for client "
                 + "certificate client.cert. CA certificates must use the extension .crt");
+        // the same unusable certs.d is a 400 for a login and a search too, as for the pull
+        java.net.http.HttpClient api = java.net.http.HttpClient.newHttpClient();
+        java.net.http.HttpResponse<String> login = api.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(strict.tcpUrl() + "/auth")).header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"username\":\"u\",\"password\":\"p\",\"serveraddress\":\""
+                        + host + "\"}")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(login.statusCode()).isEqualTo(400);
+        assertThat(login.body()).contains("missing key client.key for client certificate client.cert");
+        java.net.http.HttpResponse<String> search = api.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(strict.tcpUrl() + "/images/search?term=" + host + "/mtls")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(search.statusCode()).isEqualTo(400);
 
         // client.cert + client.key (SEC1 EC key): pull and push work
         certs.installClient(strict.dataRoot(), host, "client", "client", true);
