@@ -12,7 +12,6 @@ import io.imaged.image.InvalidReferenceException;
 import io.imaged.registry.AuthConfig;
 import io.imaged.registry.MediaTypes;
 import io.imaged.registry.RegistryClient;
-import io.imaged.registry.RegistryException;
 import io.imaged.registry.RegistrySession;
 import io.imaged.store.Digest;
 import io.imaged.store.Layer;
@@ -24,28 +23,16 @@ import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * {@code POST /images/{name}/push}: push = copy(local store → registry), with dockerd's progress messages.
@@ -58,37 +45,26 @@ import java.util.concurrent.TimeoutException;
 @Service
 public class PushService {
     private static final Logger log = LoggerFactory.getLogger(PushService.class);
-    private static final long PROGRESS_INTERVAL_NANOS = 100_000_000L;
-    // below the 1 MiB request body limit that proxies such as nginx apply by default
-    private static final int CHUNK_SIZE = (1 << 20) - (16 << 10);
     private static final int MAX_MANIFEST_BYTES = 4 << 20;
     private final RegistryClient client;
     private final Store store;
     private final DistributionMetadata distribution;
     private final BlobLocations locations;
-    private final LayerCompressor compressor;
     private final EventBus events;
     private final ImagedProperties props;
     private final ObjectMapper json;
-    private static final long STOP_WAIT_SECONDS = 30;
-    private final TransferSlots uploadSlots;
-    private final ExecutorService uploads = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "layer-upload");
-        t.setDaemon(true);
-        return t;
-    });
+    private final LayerUploads uploads;
 
     public PushService(RegistryClient client, Store store, DistributionMetadata distribution, BlobLocations locations,
-                       LayerCompressor compressor, EventBus events, ImagedProperties props, ObjectMapper json) {
+                       LayerUploads uploads, EventBus events, ImagedProperties props, ObjectMapper json) {
         this.client = client;
         this.store = store;
         this.distribution = distribution;
         this.locations = locations;
-        this.compressor = compressor;
+        this.uploads = uploads;
         this.events = events;
         this.props = props;
         this.json = json;
-        this.uploadSlots = new TransferSlots(props.maxConcurrentUploads());
     }
 
     /**
@@ -189,13 +165,6 @@ public class PushService {
     private boolean hasDigestReferences(ImageReference repo) {
         String prefix = repo.name() + "@";
         return store.references().snapshot().keySet().stream().anyMatch(k -> k.startsWith(prefix));
-    }
-
-    /** What goes up for one layer: the blob and how the manifest names it. */
-    private record LayerUpload(Layer layer, LayerBlob blob, String manifestMediaType) {
-        String shortId() {
-            return layer.diffId().shortHex();
-        }
     }
 
     /** A stored manifest (pulled or pushed before) that still describes the image exactly. */
@@ -321,8 +290,7 @@ public class PushService {
             } else {
                 reuse = reusableManifest(img, layers, ref.repository());
             }
-            Map<Digest, Set<String>> pulledFrom = pulledFrom(img);
-            LayerUpload[] done = uploadLayers(session, ref, layers, reuse, pulledFrom, pushed, out);
+            LayerUploads.Sent[] done = uploads.upload(session, ref, img, layers, reuse == null ? null : reuse.layers(), pushed, out);
 
             Digest configDigest = Digest.sha256(config);
             if (!configDigest.equals(imageId)) throw new IOException("config of image " + imageId + " does not match its ID");
@@ -338,7 +306,7 @@ public class PushService {
                 mediaType = reuse.mediaType();
             } else {
                 List<Schema2Manifest.Descriptor> descs = new ArrayList<>();
-                for (LayerUpload u : done) descs.add(new Schema2Manifest.Descriptor(u.manifestMediaType(), u.blob().size(), u.blob().digest()));
+                for (LayerUploads.Sent u : done) descs.add(new Schema2Manifest.Descriptor(u.manifestMediaType(), u.blob().size(), u.blob().digest()));
                 manifest = Schema2Manifest.serialise(
                         new Schema2Manifest.Descriptor(Schema2Manifest.CONFIG_MEDIA_TYPE, config.length, configDigest), descs);
                 mediaType = Schema2Manifest.MEDIA_TYPE;
@@ -349,7 +317,7 @@ public class PushService {
             if (!byDigest) out.status(null, ref.tag() + ": digest: " + digest + " size: " + manifest.length);
 
             List<Digest> blobs = new ArrayList<>();
-            for (LayerUpload u : done) blobs.add(u.blob().digest());
+            for (LayerUploads.Sent u : done) blobs.add(u.blob().digest());
             blobs.add(configDigest);
             locations.add(ref.repository().toString(), blobs);
             lease.blob(digest);
@@ -374,102 +342,6 @@ public class PushService {
             }
             events.image("push", ref.familiarString(), ref.familiarName(), img.config().labels());
         }
-    }
-
-    /**
-     * Prepares and sends the layers as dockerd's upload manager does: {@code Preparing} for each, top first; one
-     * transfer per distinct layer (a layer twice in the image goes up once); the transfers that get one of the
-     * daemon-wide slots start at once, the others say {@code Waiting} and start in order as slots free up.
-     * Fails fast: the first failure — or the client going away — cancels the other transfers, and this returns
-     * only once none of them is still running.
-     */
-    private LayerUpload[] uploadLayers(RegistrySession session, ImageReference ref, List<Layer> layers, Reusable reuse,
-                                       Map<Digest, Set<String>> pulledFrom, Set<Digest> pushed, ProgressOutput out)
-            throws IOException {
-        Map<String, Integer> transfers = new LinkedHashMap<>(); // key -> the layer (index) whose transfer it is
-        String[] keys = new String[layers.size()];
-        for (int i = layers.size() - 1; i >= 0; i--) {
-            Layer l = layers.get(i);
-            out.layer(l.diffId().shortHex(), "Preparing");
-            keys[i] = l.diffId() + (reuse == null ? "" : " " + reuse.layers().get(i).digest());
-            transfers.putIfAbsent(keys[i], i);
-        }
-        LayerUpload[] done = new LayerUpload[layers.size()];
-        Cancellation cancel = new Cancellation(out);
-        List<TransferSlots.Slot> slots = new ArrayList<>();
-        try {
-            for (int i : transfers.values()) {
-                TransferSlots.Slot slot = uploadSlots.take();
-                slots.add(slot);
-                if (!slot.ready()) out.layer(layers.get(i).diffId().shortHex(), "Waiting");
-            }
-            List<CompletableFuture<Void>> tasks = new ArrayList<>();
-            int k = 0;
-            for (int i : transfers.values()) {
-                TransferSlots.Slot slot = slots.get(k++);
-                Layer l = layers.get(i);
-                LayerBlob fixed = reuse == null ? null : reuse.layers().get(i);
-                tasks.add(CompletableFuture.runAsync(() -> {
-                    cancel.enter();
-                    try (slot) {
-                        if (!slot.await()) throw new InterruptedIOException("cancelled");
-                        cancel.check();
-                        done[i] = pushLayer(session, ref, pulledFrom, l, fixed, pushed, cancel, out);
-                    } catch (IOException e) {
-                        throw new CompletionException(e);
-                    } catch (InterruptedException e) {
-                        throw new CompletionException(new InterruptedIOException("interrupted"));
-                    } finally {
-                        cancel.leave();
-                    }
-                }, uploads));
-            }
-            awaitAll(tasks, slots, cancel);
-        } finally {
-            slots.forEach(TransferSlots.Slot::close); // those of transfers that never started
-        }
-        for (int i = 0; i < layers.size(); i++) if (done[i] == null) done[i] = done[transfers.get(keys[i])];
-        return done;
-    }
-
-    /** Waits for every transfer; on the first failure cancels the others and waits (bounded) for them to stop. */
-    private void awaitAll(List<CompletableFuture<Void>> tasks, List<TransferSlots.Slot> slots, Cancellation cancel)
-            throws IOException {
-        CompletableFuture<Void> all = CompletableFuture.allOf(tasks.toArray(CompletableFuture[]::new));
-        CompletableFuture<Throwable> firstFailure = new CompletableFuture<>();
-        for (CompletableFuture<Void> t : tasks) t.whenComplete((v, e) -> {
-            if (e != null) firstFailure.complete(e);
-        });
-        Throwable failure = null;
-        try {
-            Object first = CompletableFuture.anyOf(all, firstFailure).get();
-            if (first instanceof Throwable t) failure = t;
-        } catch (ExecutionException e) {
-            failure = e.getCause();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            failure = new InterruptedIOException("interrupted");
-        }
-        if (failure == null) return;
-        cancel.cancel();
-        slots.forEach(TransferSlots.Slot::abandonIfQueued);
-        try {
-            all.get(STOP_WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException | CancellationException expected) {
-            // the failures of the cancelled transfers
-        } catch (TimeoutException e) {
-            log.warn("layer uploads still running {} s after the push was cancelled", STOP_WAIT_SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        while ((failure instanceof CompletionException || failure instanceof ExecutionException) && failure.getCause() != null) {
-            failure = failure.getCause();
-        }
-        if (cancel.clientGone()) throw new ProgressOutput.ClientGoneException();
-        if (failure instanceof IOException io) throw io;
-        if (failure instanceof UncheckedIOException uio) throw uio.getCause();
-        if (failure instanceof RuntimeException re) throw re;
-        throw new IOException(failure.getMessage(), failure);
     }
 
     /**
@@ -515,193 +387,6 @@ public class PushService {
             blobs.add(match);
         }
         return new Reusable(bytes, mediaType, blobs);
-    }
-
-    /** One layer's transfer, in its upload slot: already pushed for another tag, else {@link #send}. */
-    private LayerUpload pushLayer(RegistrySession session, ImageReference target, Map<Digest, Set<String>> pulledFrom,
-                                  Layer layer, LayerBlob fixed, Set<Digest> pushed, Cancellation cancel,
-                                  ProgressOutput out) throws IOException {
-        LayerUpload u = fixed != null ? new LayerUpload(layer, fixed, fixed.mediaType()) : choose(layer, target, pulledFrom);
-        Digest d = u.blob().digest();
-        if (pushed.contains(d)) {
-            out.layer(u.shortId(), "Layer already exists");
-            return u;
-        }
-        send(session, target, u, pulledFrom, cancel, out);
-        pushed.add(d);
-        return u;
-    }
-
-    /**
-     * The blob to send for a layer: a stored compressed one — one already known on the target registry first (it
-     * will be skipped or mounted), then gzip — else its tar gzipped once now.
-     */
-    private LayerUpload choose(Layer layer, ImageReference target, Map<Digest, Set<String>> pulledFrom) throws IOException {
-        LayerBlob best = null;
-        int bestRank = Integer.MAX_VALUE;
-        for (LayerBlob b : layer.blobs()) {
-            if (!b.compressed() || !store.blobs().exists(b.digest())) continue;
-            boolean known = locations.repositories(b.digest()).stream().anyMatch(r -> sameRegistry(r, target))
-                    || pulledFrom.getOrDefault(b.digest(), Set.of()).stream().anyMatch(r -> sameRegistry(r, target));
-            int rank = (known ? 0 : 2) + (LayerCompressor.isGzip(b.mediaType()) ? 0 : 1);
-            if (rank < bestRank) {
-                best = b;
-                bestRank = rank;
-            }
-        }
-        if (best == null) best = compressor.gzipBlob(layer);
-        String mt = LayerCompressor.isGzip(best.mediaType()) ? LayerBlob.DOCKER_GZIP : best.mediaType();
-        return new LayerUpload(layer, best, mt);
-    }
-
-    /** HEAD, else mount from a repository of the same registry known to have it, else upload. */
-    private void send(RegistrySession session, ImageReference target, LayerUpload u, Map<Digest, Set<String>> pulledFrom,
-                      Cancellation cancel, ProgressOutput out) throws IOException {
-        String id = u.shortId();
-        Digest d = u.blob().digest();
-        cancel.check();
-        if (session.blobExists(d)) {
-            out.layer(id, "Layer already exists");
-            return;
-        }
-        URI location = null;
-        for (String from : mountCandidates(target, d, pulledFrom)) {
-            try {
-                RegistrySession.MountResult m = session.mount(d, from);
-                if (m.mounted()) {
-                    out.layer(id, "Mounted from " + from);
-                    return;
-                }
-                location = m.location();
-                break;
-            } catch (RegistryException e) {
-                log.debug("mount of {} from {} failed: {}", d, from, e.getMessage());
-            }
-        }
-        cancel.check();
-        if (location == null) location = session.startUpload();
-        long size = u.blob().size() > 0 ? u.blob().size() : store.blobs().size(d);
-        Progress progress = new Progress(id, size, cancel, out);
-        try {
-            session.uploadBlob(location, d, size, () -> progress.wrap(open(d)));
-        } catch (RegistryException e) {
-            if (e.status() != 413) throw e;
-            // the registry (or a proxy in front of it) refuses a whole blob in one request: send it in chunks
-            log.info("registry {} refused {} in one request; uploading in chunks", session.endpoint().name(), d);
-            session.uploadChunked(session.startUpload(), d, size, () -> progress.wrap(open(d)), CHUNK_SIZE);
-        }
-        out.layer(id, "Pushed");
-    }
-
-    private InputStream open(Digest d) {
-        try {
-            return store.blobs().open(d);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /**
-     * Repository paths on the target's registry (other than the target) where the blob is known to be: earlier
-     * pushes ({@link BlobLocations}), then the repositories the image was pulled from whose manifest names it.
-     */
-    private List<String> mountCandidates(ImageReference target, Digest d, Map<Digest, Set<String>> pulledFrom) {
-        Set<String> out = new LinkedHashSet<>();
-        List<String> known = new ArrayList<>(locations.repositories(d));
-        java.util.Collections.reverse(known); // most recent first
-        known.addAll(pulledFrom.getOrDefault(d, Set.of()));
-        for (String repo : known) {
-            ImageReference r;
-            try {
-                r = ImageReference.parse(repo);
-            } catch (RuntimeException e) {
-                continue;
-            }
-            if (r.domain().equals(target.domain()) && !r.path().equals(target.path())) out.add(r.path());
-        }
-        return List.copyOf(out).subList(0, Math.min(out.size(), 3));
-    }
-
-    private static boolean sameRegistry(String repository, ImageReference target) {
-        try {
-            return ImageReference.parse(repository).domain().equals(target.domain());
-        } catch (RuntimeException e) {
-            return false;
-        }
-    }
-
-    /** For each layer blob named by a manifest the image was pulled with: the repositories it came from. */
-    private Map<Digest, Set<String>> pulledFrom(Image img) {
-        Map<Digest, Set<String>> out = new ConcurrentHashMap<>();
-        for (DistributionMetadata.Source s : distribution.sources(img.id())) {
-            try {
-                if (!store.blobs().exists(s.manifest()) || store.blobs().size(s.manifest()) > MAX_MANIFEST_BYTES) continue;
-                byte[] bytes;
-                try (InputStream in = store.blobs().open(s.manifest())) {
-                    bytes = in.readAllBytes();
-                }
-                for (JsonNode l : json.readTree(bytes).path("layers")) {
-                    String d = l.path("digest").asText("");
-                    if (Digest.isValid(d)) out.computeIfAbsent(Digest.parse(d), k -> new LinkedHashSet<>()).add(s.repository());
-                }
-            } catch (IOException | RuntimeException e) {
-                log.debug("manifest {} of {} unreadable: {}", s.manifest(), img.id(), e.getMessage());
-            }
-        }
-        return out;
-    }
-
-    /**
-     * "Pushing" progress as the bytes go out, at most every 100 ms; every read first checks the push is still wanted,
-     * so a cancelled push (the client went away) stops sending at its next chunk.
-     */
-    private static final class Progress {
-        private final String id;
-        private final long total;
-        private final Cancellation cancel;
-        private final ProgressOutput out;
-        private volatile long last;
-
-        Progress(String id, long total, Cancellation cancel, ProgressOutput out) {
-            this.id = id;
-            this.total = total;
-            this.cancel = cancel;
-            this.out = out;
-        }
-
-        InputStream wrap(InputStream in) {
-            return new FilterInputStream(in) {
-                long count;
-
-                @Override
-                public int read() throws IOException {
-                    cancel.check();
-                    int b = super.read();
-                    if (b >= 0) report(++count);
-                    return b;
-                }
-
-                @Override
-                public int read(byte[] buf, int off, int len) throws IOException {
-                    cancel.check();
-                    int n = super.read(buf, off, len);
-                    if (n > 0) report(count += n);
-                    return n;
-                }
-            };
-        }
-
-        void report(long current) throws IOException {
-            long now = System.nanoTime();
-            if (now - last < PROGRESS_INTERVAL_NANOS && current < total) return;
-            last = now;
-            try {
-                out.progress(id, "Pushing", current, total);
-            } catch (ProgressOutput.ClientGoneException gone) {
-                // not retryable: the push is cancelled
-                throw new Cancellation.Gone();
-            }
-        }
     }
 
 }
