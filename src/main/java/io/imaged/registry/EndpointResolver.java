@@ -69,17 +69,11 @@ public class EndpointResolver {
         if (domain.equals(ImageReference.DEFAULT_DOMAIN)) {
             if (!push) {
                 for (String m : props.registry().mirrors()) {
-                    URI u = URI.create(m.contains("://") ? m : "https://" + m);
-                    String hp = u.getPort() < 0 ? u.getHost() : u.getHost() + ":" + u.getPort();
-                    boolean insecure = isInsecure(hp);
-                    out.add(new RegistryEndpoint(domain, stripPath(u), client(hp, mode(u, insecure)), true, insecure));
+                    out.add(configured(URI.create(m.contains("://") ? m : "https://" + m), true));
                 }
             }
             String upstream = props.registry().dockerIoUpstream();
-            URI u = URI.create(upstream == null || upstream.isBlank() ? DOCKER_IO_UPSTREAM : upstream);
-            String hp = u.getPort() < 0 ? u.getHost() : u.getHost() + ":" + u.getPort();
-            boolean insecure = isInsecure(hp);
-            out.add(new RegistryEndpoint(domain, stripPath(u), client(hp, mode(u, insecure)), false, insecure));
+            out.add(configured(URI.create(upstream == null || upstream.isBlank() ? DOCKER_IO_UPSTREAM : upstream), false));
             return out;
         }
         if (isInsecure(domain)) {
@@ -106,11 +100,14 @@ public class EndpointResolver {
     /** Docker Hub's index, where docker.io's search is ({@code imaged.registry.docker-io-index}). */
     public RegistryEndpoint dockerIoIndex() throws IOException {
         String index = props.registry().dockerIoIndex();
-        URI u = URI.create(index == null || index.isBlank() ? "https://index.docker.io" : index);
-        String hp = u.getPort() < 0 ? u.getHost() : u.getHost() + ":" + u.getPort();
+        return configured(URI.create(index == null || index.isBlank() ? "https://index.docker.io" : index), false);
+    }
+
+    /** A docker.io endpoint given by URL in the configuration (a mirror, the upstream, the search index). */
+    private RegistryEndpoint configured(URI u, boolean mirror) throws IOException {
+        String hp = RegistryEndpoint.hostPort(u);
         boolean insecure = isInsecure(hp);
-        return new RegistryEndpoint(ImageReference.DEFAULT_DOMAIN, stripPath(u), client(hp, mode(u, insecure)),
-                false, insecure);
+        return new RegistryEndpoint(ImageReference.DEFAULT_DOMAIN, stripPath(u), client(hp, mode(u, insecure)), mirror, insecure);
     }
 
     /** Remembers that {@code e} answered, so that the next operation tries it first. */

@@ -23,7 +23,12 @@ public record RegistryEndpoint(String name, URI base, HttpClient http, boolean m
 
     /** {@code host:port} of the endpoint (what certs.d and insecure lists are keyed by). */
     public String hostPort() {
-        return base.getPort() < 0 ? base.getHost() : base.getHost() + ":" + base.getPort();
+        return hostPort(base);
+    }
+
+    /** {@code host:port} of a URI, or just the host when it names no port. */
+    static String hostPort(URI u) {
+        return u.getPort() < 0 ? u.getHost() : u.getHost() + ":" + u.getPort();
     }
 
     @Override
