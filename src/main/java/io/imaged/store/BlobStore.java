@@ -43,6 +43,19 @@ public class BlobStore {
         return Files.size(path(d));
     }
 
+    /**
+     * A small blob's bytes (a manifest, a config): null when it is not stored, larger than {@code maxBytes}, or no
+     * longer matches its digest.
+     */
+    public byte[] readVerified(Digest d, long maxBytes) throws IOException {
+        if (!exists(d) || size(d) > maxBytes) return null;
+        byte[] bytes;
+        try (InputStream in = open(d)) {
+            bytes = in.readNBytes((int) maxBytes + 1);
+        }
+        return bytes.length <= maxBytes && Digest.sha256(bytes).equals(d) ? bytes : null;
+    }
+
     public InputStream open(Digest d) throws IOException {
         return Files.newInputStream(path(d));
     }

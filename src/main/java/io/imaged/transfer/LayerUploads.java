@@ -50,7 +50,6 @@ class LayerUploads {
     private static final long PROGRESS_INTERVAL_NANOS = 100_000_000L;
     // below the 1 MiB request body limit that proxies such as nginx apply by default
     private static final int CHUNK_SIZE = (1 << 20) - (16 << 10);
-    private static final int MAX_MANIFEST_BYTES = 4 << 20;
     private static final long STOP_WAIT_SECONDS = 30;
     private final Store store;
     private final BlobLocations locations;
@@ -295,11 +294,8 @@ class LayerUploads {
         Map<Digest, Set<String>> out = new ConcurrentHashMap<>();
         for (DistributionMetadata.Source s : distribution.sources(img.id())) {
             try {
-                if (!store.blobs().exists(s.manifest()) || store.blobs().size(s.manifest()) > MAX_MANIFEST_BYTES) continue;
-                byte[] bytes;
-                try (InputStream in = store.blobs().open(s.manifest())) {
-                    bytes = in.readAllBytes();
-                }
+                byte[] bytes = store.blobs().readVerified(s.manifest(), PushService.MAX_MANIFEST_BYTES);
+                if (bytes == null) continue;
                 for (JsonNode l : json.readTree(bytes).path("layers")) {
                     String d = l.path("digest").asText("");
                     if (Digest.isValid(d)) out.computeIfAbsent(Digest.parse(d), k -> new LinkedHashSet<>()).add(s.repository());

@@ -24,7 +24,6 @@ import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -45,7 +44,8 @@ import java.util.concurrent.ConcurrentHashMap;
 @Service
 public class PushService {
     private static final Logger log = LoggerFactory.getLogger(PushService.class);
-    private static final int MAX_MANIFEST_BYTES = 4 << 20;
+    /** The largest stored manifest or index re-read for a push. */
+    static final int MAX_MANIFEST_BYTES = 4 << 20;
     private final RegistryClient client;
     private final Store store;
     private final DistributionMetadata distribution;
@@ -236,12 +236,8 @@ public class PushService {
     }
 
     private Stored storedManifest(Digest d) throws IOException {
-        if (!store.blobs().exists(d) || store.blobs().size(d) > MAX_MANIFEST_BYTES) return null;
-        byte[] bytes;
-        try (InputStream in = store.blobs().open(d)) {
-            bytes = in.readAllBytes();
-        }
-        if (!Digest.sha256(bytes).equals(d)) return null;
+        byte[] bytes = store.blobs().readVerified(d, MAX_MANIFEST_BYTES);
+        if (bytes == null) return null;
         JsonNode n;
         try {
             n = json.readTree(bytes);
@@ -356,12 +352,8 @@ public class PushService {
         for (DistributionMetadata.Source s : sources) {
             try {
                 if (!MediaTypes.isManifest(s.manifestMediaType()) || MediaTypes.isSchema1(s.manifestMediaType())) continue;
-                if (!store.blobs().exists(s.manifest()) || store.blobs().size(s.manifest()) > MAX_MANIFEST_BYTES) continue;
-                byte[] bytes;
-                try (InputStream in = store.blobs().open(s.manifest())) {
-                    bytes = in.readAllBytes();
-                }
-                if (!Digest.sha256(bytes).equals(s.manifest())) continue;
+                byte[] bytes = store.blobs().readVerified(s.manifest(), MAX_MANIFEST_BYTES);
+                if (bytes == null) continue;
                 Reusable r = describes(img, layers, bytes, s.manifestMediaType());
                 if (r != null) return r;
             } catch (IOException | RuntimeException e) {
