@@ -1,12 +1,10 @@
 package io.imaged.registry;
 
-import io.imaged.config.ImagedProperties;
+import io.imaged.testsupport.TestProperties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.util.unit.DataSize;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,9 +15,7 @@ class InsecureRegistriesTest {
     Path dir;
 
     private EndpointResolver resolver(List<String> insecure, boolean loopbackInsecure) {
-        return new EndpointResolver(new ImagedProperties(dir, List.of(), 3, 5, Duration.ofHours(1), DataSize.ofGigabytes(1),
-                new ImagedProperties.Registry(List.of(), insecure, Duration.ofSeconds(5), Duration.ofSeconds(10), 3,
-                        "http://127.0.0.1:1", "http://127.0.0.1:1", 4 << 20, Duration.ofMillis(10), loopbackInsecure)));
+        return new EndpointResolver(TestProperties.withInsecure(dir, insecure, loopbackInsecure));
     }
 
     @Test

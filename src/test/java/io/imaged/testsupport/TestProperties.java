@@ -17,8 +17,17 @@ public final class TestProperties {
     }
 
     public static ImagedProperties of(Path dataRoot, Duration partialRetention) {
+        return of(dataRoot, partialRetention, List.of(), true);
+    }
+
+    /** With {@code imaged.registry.insecure} and {@code loopback-insecure} as given. */
+    public static ImagedProperties withInsecure(Path dataRoot, List<String> insecure, boolean loopbackInsecure) {
+        return of(dataRoot, Duration.ofHours(1), insecure, loopbackInsecure);
+    }
+
+    private static ImagedProperties of(Path dataRoot, Duration partialRetention, List<String> insecure, boolean loopbackInsecure) {
         return new ImagedProperties(dataRoot, List.of(), 3, 5, partialRetention, DataSize.ofGigabytes(1),
-                new ImagedProperties.Registry(List.of(), List.of(), Duration.ofSeconds(5), Duration.ofSeconds(10), 3,
-                        "http://127.0.0.1:1", "http://127.0.0.1:1", 4 << 20, Duration.ofMillis(10), true));
+                new ImagedProperties.Registry(List.of(), insecure, Duration.ofSeconds(5), Duration.ofSeconds(10), 3,
+                        "http://127.0.0.1:1", "http://127.0.0.1:1", 4 << 20, Duration.ofMillis(10), loopbackInsecure));
     }
 }
