@@ -396,10 +396,6 @@ public class PullService {
             }, lease);
             out.layer(l.shortId(), "Download complete");
             return f;
-        } catch (IOException | RuntimeException e) {
-            // fail fast, before the slot goes to the next layer of this pull: that one must not start a download
-            cancelled.set(true);
-            throw e;
         } finally {
             slot.close();
         }
