@@ -312,6 +312,9 @@ public class PullService {
                                 ProgressOutput out) throws IOException {
         List<Digest> chains = LayerStore.chainIds(diffIds);
         List<Future<LayerFetcher.Fetched>> futures = new ArrayList<>(java.util.Collections.nCopies(layers.size(), null));
+        // after a failure no further layer starts; only a client that went away also stops the running ones (the
+        // others finish and are kept, verified, for the next pull — no partial is left behind a failed pull)
+        AtomicBoolean failed = new AtomicBoolean();
         AtomicBoolean cancelled = new AtomicBoolean();
         List<TransferSlots.Slot> slots = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
@@ -331,7 +334,7 @@ public class PullService {
             TransferSlots.Slot slot = downloadSlots.take();
             slots.add(slot);
             if (!slot.ready()) out.layer(l.shortId(), "Waiting");
-            futures.set(i, downloads.submit(() -> download(session, l, slot, cancelled, lease, out)));
+            futures.set(i, downloads.submit(() -> download(session, l, slot, failed, cancelled, lease, out)));
         }
         boolean downloaded = false;
         try {
@@ -360,7 +363,8 @@ public class PullService {
             }
             return downloaded;
         } catch (IOException | RuntimeException e) {
-            cancelled.set(true);
+            failed.set(true);
+            if (out.gone() || e instanceof ProgressOutput.ClientGoneException) cancelled.set(true);
             slots.forEach(TransferSlots.Slot::abandonIfQueued); // queued downloads wake up and stop
             for (Future<LayerFetcher.Fetched> f : futures) {
                 if (f == null) continue;
@@ -378,10 +382,11 @@ public class PullService {
         }
     }
 
-    private LayerFetcher.Fetched download(RegistrySession session, LayerDescriptor l, TransferSlots.Slot slot, AtomicBoolean cancelled,
-                                          Lease lease, ProgressOutput out) throws IOException, InterruptedException {
+    private LayerFetcher.Fetched download(RegistrySession session, LayerDescriptor l, TransferSlots.Slot slot, AtomicBoolean failed,
+                                          AtomicBoolean cancelled, Lease lease, ProgressOutput out)
+            throws IOException, InterruptedException {
         try {
-            if (!slot.await() || cancelled.get()) throw new ProgressOutput.ClientGoneException();
+            if (!slot.await() || failed.get()) throw new ProgressOutput.ClientGoneException();
             LayerFetcher.Fetched f = fetcher.fetch(session, l.digest(), l.mediaType(), l.size(), new LayerFetcher.Listener() {
                 @Override
                 public void downloading(long current, long total) throws IOException {
