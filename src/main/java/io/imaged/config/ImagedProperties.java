@@ -18,6 +18,14 @@ import java.util.List;
  * @param partialRetention       how long an unfinished download is kept for a later pull to resume
  * @param importMaxBytes         the most bytes {@code docker import <url>} will fetch
  * @param registry               registry access settings
+ * @param tls                    TLS for every {@code tcp://} listener (dockerd's {@code --tlscert}, {@code --tlsverify})
+ * @param tcpUnauthenticated     allow a plain or unverified {@code tcp://} listener on a non-loopback address
+ *                               (refused at startup otherwise; logged loudly at every start when allowed)
+ * @param apiCorsHeader          origins whose web pages may call the API (dockerd's {@code --api-cors-header});
+ *                               empty: no cross-origin request is served; {@code *}: any origin
+ * @param allowedHosts           {@code Host} header names, besides loopback ones, that a plain-HTTP loopback
+ *                               listener answers (DNS-rebinding protection)
+ * @param minApiVersion          the oldest Engine API version served ({@code /v1.12} and up by default)
  */
 @ConfigurationProperties("imaged")
 public record ImagedProperties(
@@ -27,7 +35,24 @@ public record ImagedProperties(
         @DefaultValue("5") int maxConcurrentUploads,
         @DefaultValue("24h") Duration partialRetention,
         @DefaultValue("8GB") org.springframework.util.unit.DataSize importMaxBytes,
-        @DefaultValue Registry registry) {
+        @DefaultValue Registry registry,
+        @DefaultValue Tls tls,
+        @DefaultValue("false") boolean tcpUnauthenticated,
+        @DefaultValue("") String apiCorsHeader,
+        @DefaultValue List<String> allowedHosts,
+        @DefaultValue("1.12") String minApiVersion) {
+
+    /**
+     * @param cert   PEM certificate (chain) the TCP listeners present; with {@code key}, turns TLS on
+     * @param key    its PEM private key: PKCS#1, SEC1 or PKCS#8, RSA or EC
+     * @param caCert PEM bundle of the CAs whose client certificates are accepted when {@code verify} is on
+     * @param verify require a client certificate signed by {@code caCert} (dockerd's {@code --tlsverify})
+     */
+    public record Tls(Path cert, Path key, Path caCert, @DefaultValue("false") boolean verify) {
+        public boolean enabled() {
+            return cert != null || key != null || verify;
+        }
+    }
 
     /**
      * @param mirrors  mirrors for docker.io, tried in order before the upstream
@@ -37,6 +62,7 @@ public record ImagedProperties(
      * @param maxManifestBytes the largest manifest or index accepted (dockerd and containerd use 4 MiB)
      * @param loopbackInsecure treat 127.0.0.0/8, ::1 and localhost as insecure, as dockerd always does; false
      *                         makes loopback registries need verified TLS (certs.d) unless listed in {@code insecure}
+     * @param maxLayerBytes    the largest layer a registry may declare (or send); a bigger claim fails the pull
      */
     public record Registry(@DefaultValue List<String> mirrors, @DefaultValue List<String> insecure,
                            @DefaultValue("30s") Duration connectTimeout, @DefaultValue("60s") Duration readTimeout,
@@ -45,7 +71,8 @@ public record ImagedProperties(
                            @DefaultValue("https://index.docker.io") String dockerIoIndex,
                            @DefaultValue("4194304") int maxManifestBytes,
                            @DefaultValue("500ms") Duration retryBackoff,
-                           @DefaultValue("true") boolean loopbackInsecure) {
+                           @DefaultValue("true") boolean loopbackInsecure,
+                           @DefaultValue("64GB") org.springframework.util.unit.DataSize maxLayerBytes) {
     }
 
     public Path socketDefault() {

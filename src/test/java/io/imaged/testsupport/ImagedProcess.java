@@ -55,6 +55,13 @@ public final class ImagedProcess implements AutoCloseable {
         cmd.add("--imaged.hosts=unix://" + socket() + ",tcp://127.0.0.1:" + port);
         cmd.add("--logging.level.root=WARN");
         cmd.add("--logging.level.io.imaged=INFO");
+        // nothing leaves loopback, even when a test fails: docker.io points at a closed port unless a test says otherwise
+        if (extraArgs.stream().noneMatch(a -> a.startsWith("--imaged.registry.docker-io-upstream="))) {
+            cmd.add("--imaged.registry.docker-io-upstream=http://127.0.0.1:1");
+        }
+        if (extraArgs.stream().noneMatch(a -> a.startsWith("--imaged.registry.docker-io-index="))) {
+            cmd.add("--imaged.registry.docker-io-index=http://127.0.0.1:1");
+        }
         cmd.addAll(extraArgs);
         process = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

@@ -28,6 +28,8 @@ public final class TestProperties {
     private static ImagedProperties of(Path dataRoot, Duration partialRetention, List<String> insecure, boolean loopbackInsecure) {
         return new ImagedProperties(dataRoot, List.of(), 3, 5, partialRetention, DataSize.ofGigabytes(1),
                 new ImagedProperties.Registry(List.of(), insecure, Duration.ofSeconds(5), Duration.ofSeconds(10), 3,
-                        "http://127.0.0.1:1", "http://127.0.0.1:1", 4 << 20, Duration.ofMillis(10), loopbackInsecure));
+                        "http://127.0.0.1:1", "http://127.0.0.1:1", 4 << 20, Duration.ofMillis(10), loopbackInsecure,
+                        DataSize.ofGigabytes(64)),
+                new ImagedProperties.Tls(null, null, null, false), false, "", List.of(), "1.12");
     }
 }
