@@ -27,6 +27,8 @@ public abstract class ApiTestSupport {
             Path root = Files.createTempDirectory("imaged-api-test");
             registry.add("imaged.data-root", root::toString);
             registry.add("imaged.hosts", () -> "tcp://127.0.0.1:0");
+            registry.add("imaged.registry.docker-io-upstream", () -> "http://127.0.0.1:1");
+            registry.add("imaged.registry.docker-io-index", () -> "http://127.0.0.1:1");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
