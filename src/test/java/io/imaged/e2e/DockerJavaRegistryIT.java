@@ -1,5 +1,6 @@
 package io.imaged.e2e;
 
+import io.imaged.testsupport.Tools;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectImageResponse;
@@ -37,7 +38,6 @@ import static io.imaged.testsupport.TestImages.SMALL_IMAGE_ID;
 import static io.imaged.testsupport.TestImages.SMALL_MANIFEST_DIGEST;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The registry side through docker-java (the Java peer client) against a real htpasswd-protected docker-registry:
@@ -57,7 +57,7 @@ class DockerJavaRegistryIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(RegistryProcess.available());
+        Tools.require("docker-registry");
         Path htpasswd = dir.resolve("htpasswd");
         Process p = new ProcessBuilder("htpasswd", "-Bbn", "alice", "s3cret").start();
         Files.write(htpasswd, p.getInputStream().readAllBytes());

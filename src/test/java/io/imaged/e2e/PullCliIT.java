@@ -1,5 +1,6 @@
 package io.imaged.e2e;
 
+import io.imaged.testsupport.Tools;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectImageResponse;
 import com.github.dockerjava.api.command.PullImageResultCallback;
@@ -31,7 +32,6 @@ import static io.imaged.testsupport.TestImages.SMALL_DIFF_IDS;
 import static io.imaged.testsupport.TestImages.SMALL_IMAGE_ID;
 import static io.imaged.testsupport.TestImages.SMALL_MANIFEST_DIGEST;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * docker pull through imaged from a real docker-registry, compared with what dockerd 20.10 printed and reported
@@ -50,7 +50,7 @@ class PullCliIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(RegistryProcess.available() && DockerCli.available());
+        Tools.require("docker-registry", "docker");
         registry = RegistryProcess.start(dir.resolve("registry"));
         host = registry.host();
         seeder = new RegistrySeeder(registry.url());

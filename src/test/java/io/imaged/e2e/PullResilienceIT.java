@@ -1,5 +1,6 @@
 package io.imaged.e2e;
 
+import io.imaged.testsupport.Tools;
 import io.imaged.testsupport.DockerCli;
 import io.imaged.testsupport.FaultProxy;
 import io.imaged.testsupport.FaultProxy.Kind;
@@ -23,7 +24,6 @@ import java.util.Random;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Pull through a fault-injecting proxy in front of a real docker-registry: retries on 5xx/429, a cut body resumed
@@ -42,7 +42,7 @@ class PullResilienceIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(RegistryProcess.available() && DockerCli.available());
+        Tools.require("docker-registry", "docker");
         registry = RegistryProcess.start(dir.resolve("registry"));
         seeder = new RegistrySeeder(registry.url());
         proxy = new FaultProxy(registry.url());

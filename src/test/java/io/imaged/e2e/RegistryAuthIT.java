@@ -1,5 +1,6 @@
 package io.imaged.e2e;
 
+import io.imaged.testsupport.Tools;
 import io.imaged.testsupport.DockerCli;
 import io.imaged.testsupport.ImagedProcess;
 import io.imaged.testsupport.RegistryProcess;
@@ -25,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Authenticated pulls against real registries: one with htpasswd (Basic), one with token auth backed by an
@@ -44,7 +44,7 @@ class RegistryAuthIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(RegistryProcess.available() && DockerCli.available());
+        Tools.require("docker-registry", "docker");
         Path htpasswd = dir.resolve("htpasswd");
         Process p = new ProcessBuilder("htpasswd", "-Bbn", "bob", "hunter2").start();
         Files.write(htpasswd, p.getInputStream().readAllBytes());

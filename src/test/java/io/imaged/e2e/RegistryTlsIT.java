@@ -1,5 +1,6 @@
 package io.imaged.e2e;
 
+import io.imaged.testsupport.Tools;
 import io.imaged.testsupport.DockerCli;
 import io.imaged.testsupport.ImagedProcess;
 import io.imaged.testsupport.RegistryHttp;
@@ -23,7 +24,6 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Registries over TLS, as dockerd reaches them: real docker-registry processes serving HTTPS with a certificate
@@ -50,7 +50,7 @@ class RegistryTlsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(RegistryProcess.available() && DockerCli.available() && TestCerts.available());
+        Tools.require("docker-registry", "docker", "openssl");
         certs = TestCerts.create(dir.resolve("pki"));
         certs.client("rsaclient", TestCerts.KeyForm.PKCS1_RSA);
         tls = RegistryProcess.startTls(dir.resolve("reg-tls"), certs.registryTls(false), null);

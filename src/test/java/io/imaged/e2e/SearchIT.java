@@ -1,5 +1,6 @@
 package io.imaged.e2e;
 
+import io.imaged.testsupport.Tools;
 import com.sun.net.httpserver.HttpServer;
 import io.imaged.testsupport.DockerCli;
 import io.imaged.testsupport.ImagedProcess;
@@ -23,7 +24,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code docker search} through imaged: a registry without a search API (the real docker-registry) is searched
@@ -49,7 +49,7 @@ class SearchIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(RegistryProcess.available() && DockerCli.available());
+        Tools.require("docker-registry", "docker");
         registry = RegistryProcess.start(dir.resolve("registry"));
         host = registry.host();
         RegistrySeeder seeder = new RegistrySeeder(registry.url());

@@ -1,5 +1,6 @@
 package io.imaged.push;
 
+import io.imaged.testsupport.Tools;
 import io.imaged.testsupport.DockerCli;
 import io.imaged.testsupport.ImagedProcess;
 import io.imaged.testsupport.RegistryHttp;
@@ -30,7 +31,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A push whose client goes away mid-upload (the docker CLI killed; a raw HTTP connection closed) stops at once, as
@@ -54,7 +54,7 @@ class PushCancelIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(RegistryProcess.available() && DockerCli.available());
+        Tools.require("docker-registry", "docker");
         registry = RegistryProcess.start(dir.resolve("registry"));
         other = RegistryProcess.start(dir.resolve("other"));
         proxy = new ThrottleProxy(registry.port(), RATE);

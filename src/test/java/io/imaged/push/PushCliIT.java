@@ -1,5 +1,6 @@
 package io.imaged.push;
 
+import io.imaged.testsupport.Tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.testsupport.DockerCli;
@@ -24,7 +25,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** docker push with the real docker CLI against imaged and a real registry: output, skips, mounts, round trips. */
 class PushCliIT {
@@ -39,7 +39,7 @@ class PushCliIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(RegistryProcess.available() && DockerCli.available());
+        Tools.require("docker-registry", "docker");
         registry = RegistryProcess.start(dir.resolve("registry"));
         reg = new RegistryHttp(registry.url());
         imaged = ImagedProcess.start(dir);

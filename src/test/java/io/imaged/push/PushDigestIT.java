@@ -1,5 +1,6 @@
 package io.imaged.push;
 
+import io.imaged.testsupport.Tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.testsupport.DockerCli;
@@ -27,7 +28,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Pushing by digest. The docker CLI (28) refuses a digest reference itself and sends nothing. The API
@@ -51,7 +51,7 @@ class PushDigestIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(RegistryProcess.available() && DockerCli.available());
+        Tools.require("docker-registry", "docker");
         registry = RegistryProcess.start(dir.resolve("registry"));
         reg = new RegistryHttp(registry.url());
         imaged = ImagedProcess.start(dir);

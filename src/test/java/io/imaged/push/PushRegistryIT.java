@@ -1,5 +1,6 @@
 package io.imaged.push;
 
+import io.imaged.testsupport.Tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
@@ -33,7 +34,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Push between real registries: digests survive a pull → push round trip, mounts from the pulled repository,
@@ -52,7 +52,7 @@ class PushRegistryIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(RegistryProcess.available() && DockerCli.available());
+        Tools.require("docker-registry", "docker");
         a = RegistryProcess.start(dir.resolve("reg-a"));
         b = RegistryProcess.start(dir.resolve("reg-b"));
         Path htpasswd = dir.resolve("htpasswd");

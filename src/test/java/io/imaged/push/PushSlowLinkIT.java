@@ -1,5 +1,6 @@
 package io.imaged.push;
 
+import io.imaged.testsupport.Tools;
 import io.imaged.testsupport.DockerCli;
 import io.imaged.testsupport.ImagedProcess;
 import io.imaged.testsupport.RegistryHttp;
@@ -18,7 +19,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A layer whose upload takes longer than {@code imaged.registry.read-timeout} (here 3 s; 60 s by default) still
@@ -36,7 +36,7 @@ class PushSlowLinkIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(RegistryProcess.available() && DockerCli.available());
+        Tools.require("docker-registry", "docker");
         registry = RegistryProcess.start(dir.resolve("registry"));
         proxy = new ThrottleProxy(registry.port(), 1 << 20);
         imaged = ImagedProcess.start(dir, "--imaged.registry.read-timeout=3s");

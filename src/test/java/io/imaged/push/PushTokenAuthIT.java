@@ -1,5 +1,6 @@
 package io.imaged.push;
 
+import io.imaged.testsupport.Tools;
 import io.imaged.testsupport.DockerCli;
 import io.imaged.testsupport.ImagedProcess;
 import io.imaged.testsupport.RegistryHttp;
@@ -23,7 +24,6 @@ import java.util.Base64;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Push to a registry behind bearer-token auth (in-test token server): docker login's identity token, mounts, registry tokens. */
 class PushTokenAuthIT {
@@ -36,7 +36,7 @@ class PushTokenAuthIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(RegistryProcess.available() && DockerCli.available());
+        Tools.require("docker-registry", "docker");
         tokens = new TokenServer(dir.resolve("tokens"));
         registry = RegistryProcess.startWithConfig(dir.resolve("registry"), tokens.registryYaml());
         imaged = ImagedProcess.start(dir);

@@ -1,5 +1,6 @@
 package io.imaged.push;
 
+import io.imaged.testsupport.Tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.testsupport.DockerCli;
@@ -27,7 +28,6 @@ import java.util.Random;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code imaged.max-concurrent-uploads}: an 8-layer image pushed with 2 upload slots. As dockerd (see
@@ -48,7 +48,7 @@ class PushWaitingIT {
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(RegistryProcess.available() && DockerCli.available());
+        Tools.require("docker-registry", "docker");
         source = RegistryProcess.start(dir.resolve("source"));
         target = RegistryProcess.start(dir.resolve("target"));
         imaged = ImagedProcess.start(dir, "--imaged.max-concurrent-uploads=" + SLOTS);

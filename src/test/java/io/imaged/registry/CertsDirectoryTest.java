@@ -1,5 +1,6 @@
 package io.imaged.registry;
 
+import io.imaged.testsupport.Tools;
 import io.imaged.testsupport.TestCerts;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -10,7 +11,6 @@ import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** certs.d directories as dockerd reads them, with keys and certificates made by the openssl CLI. */
 class CertsDirectoryTest {
@@ -20,7 +20,7 @@ class CertsDirectoryTest {
 
     @BeforeAll
     static void pki() throws Exception {
-        assumeTrue(TestCerts.available());
+        Tools.require("openssl");
         certs = TestCerts.create(tmp.resolve("pki"));
         certs.client("rsa", TestCerts.KeyForm.PKCS1_RSA);
         certs.client("pkcs8", TestCerts.KeyForm.PKCS8);

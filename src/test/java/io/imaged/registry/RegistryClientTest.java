@@ -1,5 +1,6 @@
 package io.imaged.registry;
 
+import io.imaged.testsupport.Tools;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.config.ImagedProperties;
 import io.imaged.image.ImageReference;
@@ -19,7 +20,6 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The client's push-side exchanges (what push builds on) against a real docker-registry with Basic auth. */
 class RegistryClientTest {
@@ -34,7 +34,7 @@ class RegistryClientTest {
 
     @Test
     void uploadsMountsAndPutsManifestsWithBasicAuth() throws Exception {
-        assumeTrue(RegistryProcess.available());
+        Tools.require("docker-registry");
         Path htpasswd = dir.resolve("htpasswd");
         Process p = new ProcessBuilder("htpasswd", "-Bbn", "pusher", "pw").start();
         Files.write(htpasswd, p.getInputStream().readAllBytes());
