@@ -22,9 +22,14 @@ public final class Timestamps {
         if (d != null) return now.minus(d);
         if (value.matches("-?[0-9]+(\\.[0-9]+)?")) {
             BigDecimal secs = new BigDecimal(value);
-            long s = secs.longValue();
-            long nanos = secs.subtract(BigDecimal.valueOf(s)).movePointRight(9).longValue();
-            return Instant.ofEpochSecond(s, nanos);
+            try {
+                long s = secs.toBigInteger().longValueExact();
+                long nanos = secs.subtract(BigDecimal.valueOf(s)).movePointRight(9).longValue();
+                return Instant.ofEpochSecond(s, nanos);
+            } catch (ArithmeticException | java.time.DateTimeException outOfRange) {
+                // 3,000 digits of seconds is no time (it used to be a 500 with DateTimeException)
+                throw ApiException.badRequest("failed to parse value as time or duration: \"" + value + "\"");
+            }
         }
         try {
             return OffsetDateTime.parse(value).toInstant();
