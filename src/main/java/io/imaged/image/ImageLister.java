@@ -14,7 +14,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /** {@code GET /images/json} and the image part of {@code /system/df}, after dockerd's daemon/images/images.go. */
 @Component
@@ -39,77 +38,109 @@ public class ImageLister {
         Instant before = null;
         Instant since = null;
         Instant until = null;
+        for (String b : f.get("before")) before = createdOf(b);
+        for (String s : f.get("since")) since = createdOf(s);
+        for (String u : f.get("until")) until = Timestamps.parse(u, now);
+        List<GlobPattern> refPatterns = new ArrayList<>();
+        for (String r : f.get("reference")) refPatterns.add(GlobPattern.compile(r));
+        boolean badPattern = refPatterns.stream().anyMatch(p -> !p.isValid());
+
+        // Filtering and sorting run on a snapshot taken under the read lock, never under it: what a client asks
+        // for (patterns, many filters) must not keep tag, rmi and pull commits waiting.
+        Snapshot snap = snapshot(o.sharedSize());
+
+        List<Row> rows = new ArrayList<>();
+        for (Entry e : snap.entries()) {
+            Image img = e.image();
+            Instant created = img.config().created() == null ? Instant.EPOCH : img.config().created();
+            if (before != null && !created.isBefore(before)) continue;
+            if (since != null && !created.isAfter(since)) continue;
+            if (until != null && created.isAfter(until)) continue;
+            if (f.contains("label") && !f.matchLabels("label", img.config().labels())) continue;
+
+            List<String> tags = new ArrayList<>();
+            List<String> digests = new ArrayList<>();
+            for (ImageReference r : e.references()) {
+                if (!refPatterns.isEmpty()) {
+                    // dockerd reports a malformed pattern only when it has a reference to match it against
+                    if (badPattern) throw ApiException.badRequest(GlobPattern.BAD_PATTERN);
+                    // only the references that match are shown, as dockerd does
+                    if (!matchesAny(refPatterns, r)) continue;
+                }
+                if (r.hasDigest()) digests.add(r.familiarString());
+                else tags.add(r.familiarString());
+            }
+            if (!refPatterns.isEmpty() && tags.isEmpty() && digests.isEmpty()) continue;
+            if (e.references().isEmpty()) {
+                if (!o.all() && snap.parents().contains(img.id())) continue;
+                if (danglingFalse) continue;
+            } else if (danglingOnly) {
+                continue;
+            }
+            List<String> shownTags = tags;
+            List<String> shownDigests = digests;
+            if (o.version().lessThan("1.43")) {
+                // before 1.43 dockerd filled untagged images with placeholders and sent null for an empty list
+                if (tags.isEmpty() && digests.isEmpty()) {
+                    shownTags = List.of("<none>:<none>");
+                    shownDigests = List.of("<none>@<none>");
+                } else {
+                    if (tags.isEmpty()) shownTags = null;
+                    if (digests.isEmpty()) shownDigests = null;
+                }
+            }
+            long shared = -1;
+            if (o.sharedSize()) {
+                shared = 0;
+                for (Digest c : img.chainIds()) {
+                    if (snap.layerUse().getOrDefault(c, 0) > 1) shared += snap.layerSizes().getOrDefault(c, 0L);
+                }
+            }
+            rows.add(new Row(created, new ImageSummary(o.containers() ? 0 : -1, img.createdEpochSeconds(), img.id().toString(),
+                    img.config().labels(),
+                    img.parent() == null ? "" : img.parent().toString(), null, null,
+                    shownDigests, shownTags, shared, img.size(), o.version().lessThan("1.44") ? img.size() : null)));
+        }
+        // newest first; dockerd compares whole seconds and leaves ties in map order, sub-second precision
+        // keeps images imported in the same second in the order they were made
+        rows.sort(Comparator.comparing(Row::created).reversed().thenComparing(r -> r.summary().id()));
+        List<ImageSummary> out = new ArrayList<>(rows.size());
+        for (Row r : rows) out.add(r.summary());
+        return out;
+    }
+
+    /** One image and its references, as they were when the snapshot was taken (both are immutable values). */
+    private record Entry(Image image, List<ImageReference> references) {
+    }
+
+    /** What a listing reads from the store, copied in one step under the read lock so that it is consistent. */
+    private record Snapshot(List<Entry> entries, Set<Digest> parents, Map<Digest, Integer> layerUse, Map<Digest, Long> layerSizes) {
+    }
+
+    /** Work proportional to the store only (no filter runs here), so the read lock is held briefly. */
+    private Snapshot snapshot(boolean withLayers) {
         store.lock().readLock().lock();
         try {
-            for (String b : f.get("before")) before = createdOf(b);
-            for (String s : f.get("since")) since = createdOf(s);
-            for (String u : f.get("until")) until = Timestamps.parse(u, now);
-            List<Pattern> refPatterns = new ArrayList<>();
-            for (String r : f.get("reference")) refPatterns.add(glob(r));
-
-            Map<Digest, Integer> layerUse = o.sharedSize() ? layerUse() : Map.of();
+            List<Entry> entries = new ArrayList<>(store.images().count());
             Set<Digest> parents = new HashSet<>();
-            for (Image img : store.images().all()) if (img.parent() != null) parents.add(img.parent());
-
-            List<Row> rows = new ArrayList<>();
             for (Image img : store.images().all()) {
-                Instant created = img.config().created() == null ? Instant.EPOCH : img.config().created();
-                if (before != null && !created.isBefore(before)) continue;
-                if (since != null && !created.isAfter(since)) continue;
-                if (until != null && created.isAfter(until)) continue;
-                if (f.contains("label") && !f.matchLabels("label", img.config().labels())) continue;
-
-                List<ImageReference> refs = store.references().referencesTo(img.id());
-                List<String> tags = new ArrayList<>();
-                List<String> digests = new ArrayList<>();
-                boolean refMatched = refPatterns.isEmpty();
-                for (ImageReference r : refs) {
-                    if (!refPatterns.isEmpty() && !refMatched) refMatched = matchesAny(refPatterns, r);
-                    if (r.hasDigest()) digests.add(r.familiarString());
-                    else tags.add(r.familiarString());
-                }
-                if (!refMatched) continue;
-                if (!refPatterns.isEmpty()) {
-                    // only the references that matched are shown, as dockerd does
-                    tags.removeIf(t -> !matchesAny(refPatterns, ImageReference.parse(t)));
-                    digests.removeIf(d -> !matchesAny(refPatterns, ImageReference.parse(d)));
-                }
-                if (refs.isEmpty()) {
-                    if (!o.all() && parents.contains(img.id())) continue;
-                    if (danglingFalse) continue;
-                } else if (danglingOnly) {
-                    continue;
-                }
-                List<String> shownTags = tags;
-                List<String> shownDigests = digests;
-                if (o.version().lessThan("1.43")) {
-                    // before 1.43 dockerd filled untagged images with placeholders and sent null for an empty list
-                    if (tags.isEmpty() && digests.isEmpty()) {
-                        shownTags = List.of("<none>:<none>");
-                        shownDigests = List.of("<none>@<none>");
-                    } else {
-                        if (tags.isEmpty()) shownTags = null;
-                        if (digests.isEmpty()) shownDigests = null;
-                    }
-                }
-                long shared = -1;
-                if (o.sharedSize()) {
-                    shared = 0;
-                    for (Digest c : img.chainIds()) {
-                        if (layerUse.getOrDefault(c, 0) > 1) shared += store.layers().get(c).size();
-                    }
-                }
-                rows.add(new Row(created, new ImageSummary(o.containers() ? 0 : -1, img.createdEpochSeconds(), img.id().toString(),
-                        img.config().labels(),
-                        img.parent() == null ? "" : img.parent().toString(), null, null,
-                        shownDigests, shownTags, shared, img.size(), o.version().lessThan("1.44") ? img.size() : null)));
+                entries.add(new Entry(img, store.references().referencesTo(img.id())));
+                if (img.parent() != null) parents.add(img.parent());
             }
-            // newest first; dockerd compares whole seconds and leaves ties in map order, sub-second precision
-            // keeps images imported in the same second in the order they were made
-            rows.sort(Comparator.comparing(Row::created).reversed().thenComparing(r -> r.summary().id()));
-            List<ImageSummary> out = new ArrayList<>(rows.size());
-            for (Row r : rows) out.add(r.summary());
-            return out;
+            Map<Digest, Integer> use = Map.of();
+            Map<Digest, Long> sizes = Map.of();
+            if (withLayers) {
+                use = new HashMap<>();
+                sizes = new HashMap<>();
+                for (Entry e : entries) {
+                    for (Digest c : e.image().chainIds()) {
+                        use.merge(c, 1, Integer::sum);
+                        var layer = store.layers().get(c);
+                        if (layer != null) sizes.putIfAbsent(c, layer.size());
+                    }
+                }
+            }
+            return new Snapshot(entries, parents, use, sizes);
         } finally {
             store.lock().readLock().unlock();
         }
@@ -131,37 +162,13 @@ public class ImageLister {
         return use;
     }
 
-    private static boolean matchesAny(List<Pattern> patterns, ImageReference r) {
-        String familiarName = r.familiarName();
+    /** dockerd's reference.FamiliarMatch: the familiar string ({@code busybox:latest}), else the familiar name. */
+    private static boolean matchesAny(List<GlobPattern> patterns, ImageReference r) {
         String familiar = r.familiarString();
-        for (Pattern p : patterns) {
-            if (p.matcher(familiar).matches() || p.matcher(familiarName).matches()) return true;
+        String familiarName = r.familiarName();
+        for (GlobPattern p : patterns) {
+            if (p.matches(familiar) || p.matches(familiarName)) return true;
         }
         return false;
-    }
-
-    /** Go's path.Match glob: {@code *} and {@code ?} do not cross {@code /}; {@code [..]} classes. */
-    static Pattern glob(String g) {
-        StringBuilder re = new StringBuilder();
-        for (int i = 0; i < g.length(); i++) {
-            char c = g.charAt(i);
-            switch (c) {
-                case '*' -> re.append("[^/]*");
-                case '?' -> re.append("[^/]");
-                case '[' -> {
-                    int end = g.indexOf(']', i + 1);
-                    if (end < 0) throw ApiException.badRequest("syntax error in pattern");
-                    String cls = g.substring(i + 1, end);
-                    if (cls.startsWith("^")) cls = "!" + cls.substring(1);
-                    re.append('[').append(cls.startsWith("!") ? "^" + Pattern.quote(cls.substring(1)).replace("\\Q", "").replace("\\E", "") : cls).append(']');
-                    i = end;
-                }
-                case '\\' -> {
-                    if (i + 1 < g.length()) re.append(Pattern.quote(String.valueOf(g.charAt(++i))));
-                }
-                default -> re.append(Pattern.quote(String.valueOf(c)));
-            }
-        }
-        return Pattern.compile(re.toString());
     }
 }

@@ -54,6 +54,15 @@ public class LayerFetcher {
     /** Per layer being fetched: 4 × 256 KiB between the network thread and the measurer (1 MiB, recycled). */
     private static final int PIPE_BUFFERS = 4;
     private static final int PIPE_BUFFER_BYTES = 256 * 1024;
+    /**
+     * How many times a resume answered with the whole blob (200 to a Range request) may start the download over
+     * from byte 0. A registry without Range support on a flaky link still gets a few full tries; one that also
+     * cuts every answer would otherwise be re-downloaded forever (dockerd fails the first such answer with
+     * "expected HTTP 206 from byte range request").
+     */
+    static final int MAX_RESTARTS_FROM_ZERO = 2;
+    /** dockerd's words (distribution's ErrWrongCodeForByteRange). */
+    static final String RANGE_IGNORED = "expected HTTP 206 from byte range request";
     private final Store store;
     private final PartialDownloads partials;
     private final ImagedProperties props;
@@ -140,9 +149,18 @@ public class LayerFetcher {
                 return new Fetched(digest, mediaType, store.blobs().size(digest), m);
             }
         }
+        long maxLayerBytes = props.registry().maxLayerBytes().toBytes();
+        if (size > maxLayerBytes) {
+            throw new Retrying.NotRetryable("layer " + digest + " declares " + size + " bytes, more than the "
+                    + maxLayerBytes + " bytes imaged accepts for a layer (imaged.registry.max-layer-bytes)");
+        }
         Path part = partials.part(digest);
         partials.touch(part);
+        // attempts in a row that did not get further into the blob than any attempt before; only going past the
+        // furthest point reached counts as progress (re-downloading the same first bytes after a restart does not)
         int failures = 0;
+        int restarts = 0;
+        long furthest = -1;
         long backoff = Math.max(1, props.registry().retryBackoff().toMillis());
         while (true) {
             long have = Files.exists(part) ? Files.size(part) : 0;
@@ -150,7 +168,8 @@ public class LayerFetcher {
                 Files.deleteIfExists(part);
                 have = 0;
             }
-            Attempt attempt = new Attempt(session, digest, size, part, have, listener);
+            if (furthest < 0) furthest = have;
+            Attempt attempt = new Attempt(session, digest, size, part, have, listener, restarts);
             try {
                 Fetched f = attempt.run(mediaType);
                 store.blobs().adopt(part, digest);
@@ -159,12 +178,18 @@ public class LayerFetcher {
             } catch (ProgressOutput.ClientGoneException gone) {
                 throw gone;
             } catch (IOException e) {
+                if (attempt.restartedFromZero) restarts++;
                 if (!Retrying.retryable(e)) throw e;
-                if (attempt.received > 0) failures = 0;
+                long reached = attempt.begin + attempt.received;
+                if (reached > furthest) {
+                    furthest = reached;
+                    failures = 0;
+                }
                 failures++;
                 if (failures >= Math.max(1, props.registry().maxAttempts())) {
                     throw new IOException("downloading " + digest + " from " + session.endpoint().name() + " failed after "
-                            + failures + " attempts: " + e.getMessage(), e);
+                            + failures + (failures == 1 ? " attempt" : " attempts") + " without progress"
+                            + (attempt.restartedFromZero ? " (" + RANGE_IGNORED + ")" : "") + ": " + e.getMessage(), e);
                 }
                 long sleep = Math.min(backoff << Math.min(failures - 1, 6), backoff * 32);
                 log.info("download of {} from {} broke after {} bytes ({}); resuming in {} ms", digest,
@@ -187,16 +212,22 @@ public class LayerFetcher {
         private final Path part;
         private final long have;
         private final Listener listener;
+        private final int restartsSoFar;
+        /** Where in the blob this attempt's network bytes start (0 when the registry ignored the Range request). */
+        long begin;
         long received;
+        boolean restartedFromZero;
         IOException networkFailure;
 
-        Attempt(RegistrySession session, Digest digest, long size, Path part, long have, Listener listener) {
+        Attempt(RegistrySession session, Digest digest, long size, Path part, long have, Listener listener, int restartsSoFar) {
             this.session = session;
             this.digest = digest;
             this.size = size;
             this.part = part;
             this.have = have;
+            this.begin = have;
             this.listener = listener;
+            this.restartsSoFar = restartsSoFar;
         }
 
         Fetched run(String mediaType) throws IOException {
@@ -206,9 +237,16 @@ public class LayerFetcher {
                 if (size < 0 || have < size) {
                     net = session.openBlob(digest, have);
                     if (net.offset() == 0 && have > 0) {
-                        // the registry ignored the Range request: start over
+                        // the registry ignored the Range request: start over, a bounded number of times
+                        if (restartsSoFar >= MAX_RESTARTS_FROM_ZERO) {
+                            throw new Retrying.NotRetryable("downloading " + digest + " from " + session.endpoint().name()
+                                    + ": " + RANGE_IGNORED + ": the registry answered a request from byte " + have
+                                    + " with the whole blob " + (restartsSoFar + 1) + " times and broke off each time");
+                        }
                         Files.deleteIfExists(part);
                         start = 0;
+                        begin = 0;
+                        restartedFromZero = true;
                     }
                     long expectedBody = size < 0 ? -1 : size - start;
                     if (size >= 0 && net.total() >= 0 && net.total() != size) {

@@ -249,6 +249,13 @@ public class PullService {
             if (!isLayerType(mt)) throw new IOException("unsupported layer media type " + mt + " in " + ref.familiarString());
             long size = l.path("size").asLong(-1);
             if (size < 0) throw new IOException("layer " + l.path("digest").asText() + " has no size in the manifest");
+            long maxLayerBytes = props.registry().maxLayerBytes().toBytes();
+            if (size > maxLayerBytes) {
+                // refused before any blob request: a registry must not make us download (or reserve) a 1 TiB claim
+                throw new Retrying.NotRetryable("layer " + l.path("digest").asText() + " of " + ref.familiarString()
+                        + " declares " + size + " bytes, more than the " + maxLayerBytes
+                        + " bytes imaged accepts for a layer (imaged.registry.max-layer-bytes)");
+            }
             layers.add(new LayerDescriptor(Digest.parse(l.path("digest").asText()), mt, size));
         }
 

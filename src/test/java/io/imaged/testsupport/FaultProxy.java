@@ -35,6 +35,13 @@ public final class FaultProxy implements AutoCloseable {
     public enum Kind { STATUS, CUT, STALL, CORRUPT, DELAY, REDIRECT }
 
     private volatile String redirectHost;
+    private volatile Predicate<HttpExchange> ignoreRange = ex -> false;
+
+    /** Matching requests reach the registry without their {@code Range} header: it answers 200 with the whole blob. */
+    public FaultProxy ignoreRange(Predicate<HttpExchange> match) {
+        this.ignoreRange = match;
+        return this;
+    }
 
     /** Matching requests are answered {@code 307} to the same path on {@code host} (like a registry's storage redirect). */
     public FaultProxy redirect(Predicate<HttpExchange> match, String host) {
@@ -86,6 +93,7 @@ public final class FaultProxy implements AutoCloseable {
 
     public void clearFaults() {
         faults.clear();
+        ignoreRange = ex -> false;
     }
 
     /** Recorded requests: {@code METHOD path [Range]}. */
@@ -130,9 +138,11 @@ public final class FaultProxy implements AutoCloseable {
                 fault = null;
             }
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(upstream + ex.getRequestURI()));
+            boolean dropRange = ignoreRange.test(ex);
             ex.getRequestHeaders().forEach((k, vs) -> {
                 String lk = k.toLowerCase(Locale.ROOT);
                 if (HOP.contains(lk) || lk.equals("host") || lk.equals("expect") || lk.equals("upgrade")) return;
+                if (dropRange && lk.equals("range")) return;
                 for (String v : vs) b.header(k, v);
             });
             byte[] reqBody = ex.getRequestBody().readAllBytes();

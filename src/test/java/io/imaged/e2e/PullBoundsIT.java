@@ -1,0 +1,164 @@
+package io.imaged.e2e;
+
+import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.FaultProxy;
+import io.imaged.testsupport.FaultProxy.Kind;
+import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.RegistryProcess;
+import io.imaged.testsupport.RegistrySeeder;
+import io.imaged.testsupport.TestImages;
+import io.imaged.testsupport.TestImages.Compression;
+import io.imaged.testsupport.TestImages.Layer;
+import io.imaged.testsupport.Tools;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Issue 8, item 10: a registry that ignores {@code Range} and cuts every answer no longer makes a pull resume
+ * forever, and a layer whose declared size is beyond {@code imaged.registry.max-layer-bytes} is refused before any
+ * blob is requested. The real docker CLI and a real docker-registry behind an in-test lying proxy.
+ */
+class PullBoundsIT {
+    @TempDir
+    static Path dir;
+    static RegistryProcess registry;
+    static FaultProxy proxy;
+    static ImagedProcess imaged;
+    static DockerCli docker;
+    static RegistrySeeder seeder;
+    static int counter;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Tools.require("docker-registry", "docker");
+        registry = RegistryProcess.start(dir.resolve("registry"));
+        seeder = new RegistrySeeder(registry.url());
+        proxy = new FaultProxy(registry.url());
+        // max-attempts stays at its default (5): the bound on restarts from zero is what ends the pull
+        imaged = ImagedProcess.start(dir, "--imaged.registry.retry-backoff=50ms", "--imaged.registry.read-timeout=5s");
+        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (imaged != null) imaged.stop();
+        if (proxy != null) proxy.close();
+        if (registry != null) registry.close();
+    }
+
+    @AfterEach
+    void clear() {
+        proxy.clearFaults();
+    }
+
+    /** A two-layer image whose first layer is a 1 MB incompressible blob; [manifest JSON, config digest, big blob digest]. */
+    private static String[] seed(String repo) throws Exception {
+        byte[] noise = new byte[1 << 20];
+        new Random(++counter).nextBytes(noise);
+        Layer big = TestImages.layer(Map.of("big.bin", new String(noise, StandardCharsets.ISO_8859_1)), Compression.GZIP);
+        Layer small = TestImages.layer(Map.of("small.txt", "small " + counter + "\n"), Compression.GZIP);
+        byte[] cfg = TestImages.config(List.of(big, small), "linux", "amd64", null, repo);
+        byte[] manifest = TestImages.manifest(seeder, repo, cfg, List.of(big, small), false);
+        return new String[]{new String(manifest, StandardCharsets.UTF_8), RegistrySeeder.sha256(cfg),
+                RegistrySeeder.sha256(big.blob()), String.valueOf(big.blob().length)};
+    }
+
+    private static List<String> blobGets(String repo, String digest) {
+        return proxy.requests().stream().filter(l -> l.startsWith("GET /v2/" + repo + "/blobs/" + digest)).toList();
+    }
+
+    private static List<Path> partials() throws Exception {
+        Path dirOfPartials = imaged.dataRoot().resolve("partials");
+        if (!Files.isDirectory(dirOfPartials)) return List.of();
+        try (Stream<Path> s = Files.list(dirOfPartials)) {
+            return s.toList();
+        }
+    }
+
+    @Test
+    void aRegistryThatIgnoresRangeAndCutsEveryAnswerEndsThePull() throws Exception {
+        String repo = "bounds/norange";
+        String[] img = seed(repo);
+        seeder.manifest(repo, "1", TestImages.DOCKER_MANIFEST, img[0].getBytes(StandardCharsets.UTF_8));
+        String ref = proxy.host() + "/" + repo + ":1";
+        proxy.ignoreRange(FaultProxy.path("/blobs/" + img[2]))
+                .add(FaultProxy.path("/blobs/" + img[2]), Kind.CUT, 0, 300_000, -1);
+        List<String> before = docker.run("images", "-a", "--no-trunc", "-q").ok().lines();
+
+        long t0 = System.nanoTime();
+        DockerCli.Result r = docker.run("pull", ref);
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.stderr() + r.stdout()).contains("expected HTTP 206 from byte range request");
+        // the first GET, then at most two restarts from byte 0; the third Range request answered 200 ends it
+        List<String> gets = blobGets(repo, img[2]);
+        assertThat(gets).hasSize(4);
+        assertThat(gets.subList(1, 4)).allMatch(l -> l.matches(".* bytes=\\d+-"));
+        assertThat(took).isLessThan(Duration.ofSeconds(60));
+
+        // the store is as it was; what stays is at most the resumable partial of the cut blob (the resume rules)
+        assertThat(docker.run("images", "-a", "--no-trunc", "-q").ok().lines()).isEqualTo(before);
+        assertThat(docker.run("image", "inspect", ref).exitCode()).isEqualTo(1);
+        for (Path p : partials()) {
+            if (p.getFileName().toString().startsWith(img[2].substring(7))) {
+                assertThat(Files.size(p)).isLessThanOrEqualTo(300_000);
+            }
+        }
+        assertThat(imaged.logText()).doesNotContain(imaged.dataRoot().toString() + "/partials");
+    }
+
+    @Test
+    void aRegistryThatIgnoresRangeButSendsTheWholeBlobIsRestartedFromZero() throws Exception {
+        String repo = "bounds/restart";
+        String[] img = seed(repo);
+        seeder.manifest(repo, "1", TestImages.DOCKER_MANIFEST, img[0].getBytes(StandardCharsets.UTF_8));
+        String ref = proxy.host() + "/" + repo + ":1";
+        // cut once; the resume is answered with the whole blob, which is then taken from byte 0
+        proxy.ignoreRange(FaultProxy.path("/blobs/" + img[2]))
+                .add(FaultProxy.path("/blobs/" + img[2]), Kind.CUT, 0, 300_000, 1);
+        docker.run("pull", ref).ok();
+        assertThat(docker.run("image", "inspect", "--format", "{{.Id}}", ref).ok().stdout().trim()).isEqualTo(img[1]);
+        List<String> gets = blobGets(repo, img[2]);
+        assertThat(gets).hasSize(2);
+        assertThat(gets.get(1)).matches(".* bytes=\\d+-");
+    }
+
+    @Test
+    void aLayerDeclaredLargerThanTheCapIsRefusedBeforeAnyBlobRequest() throws Exception {
+        String repo = "bounds/huge";
+        String[] img = seed(repo);
+        long tib = 1L << 40;
+        String lying = img[0].replaceFirst("\"size\":" + img[3] + ",\"digest\":\"" + img[2] + "\"",
+                "\"size\":" + tib + ",\"digest\":\"" + img[2] + "\"");
+        assertThat(lying).contains(String.valueOf(tib));
+        seeder.manifest(repo, "1", TestImages.DOCKER_MANIFEST, lying.getBytes(StandardCharsets.UTF_8));
+        String ref = proxy.host() + "/" + repo + ":1";
+        List<String> before = docker.run("images", "-a", "--no-trunc", "-q").ok().lines();
+
+        DockerCli.Result r = docker.run("pull", ref);
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.stderr() + r.stdout()).contains("layer " + img[2], "declares " + tib + " bytes",
+                "imaged.registry.max-layer-bytes");
+        // the manifest was read; no blob at all (not even the config) was asked for
+        assertThat(proxy.requests()).anyMatch(l -> l.startsWith("GET /v2/" + repo + "/manifests/1"));
+        assertThat(proxy.requests()).noneMatch(l -> l.contains("/v2/" + repo + "/blobs/"));
+        assertThat(docker.run("images", "-a", "--no-trunc", "-q").ok().lines()).isEqualTo(before);
+        assertThat(partials()).noneMatch(p -> p.getFileName().toString().startsWith(img[2].substring(7)));
+    }
+}
