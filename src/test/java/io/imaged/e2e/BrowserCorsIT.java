@@ -193,8 +193,14 @@ class BrowserCorsIT {
             assertThat((List<String>) listed.get("tags")).containsExactly("web/base:1");
 
             String image = slow.host() + "/web/small";
-            Map<String, Object> pull = (Map<String, Object>) browser.await("streamPull(arguments[0], arguments[1], '1')",
-                    imaged.tcpUrl(), image);
+            Map<String, Object> pull;
+            try {
+                pull = (Map<String, Object>) browser.await("streamPull(arguments[0], arguments[1], '1')", imaged.tcpUrl(), image);
+            } catch (RuntimeException e) {
+                throw new AssertionError("the page's pull did not finish; page status: " + browser.text("status")
+                        + "\npage log:\n" + browser.text("log") + "\nregistry requests: " + slow.requests()
+                        + "\nimaged log:\n" + imaged.logText(), e);
+            }
             assertThat(pull).doesNotContainKey("error");
             assertThat(pull.get("status")).isEqualTo(200L);
             List<Map<String, Object>> lines = (List<Map<String, Object>>) pull.get("lines");

@@ -41,7 +41,7 @@ public final class Browser implements AutoCloseable {
                 .withLogFile(dir.resolve("chromedriver.log").toFile())
                 .build();
         ChromeDriver driver = new ChromeDriver(service, options);
-        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(120));
+        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(180));
         driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60));
         return new Browser(driver);
     }

@@ -65,7 +65,13 @@ public final class ImagedProcess implements AutoCloseable {
         cmd.addAll(extraArgs);
         process = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        waitReady(Duration.ofSeconds(60));
+        try {
+            // generous: on a loaded 2-core CI machine a cold start has taken over a minute
+            waitReady(Duration.ofSeconds(180));
+        } catch (IOException e) {
+            process.destroyForcibly(); // the caller never gets this object to stop it
+            throw e;
+        }
     }
 
     private void waitReady(Duration timeout) throws IOException {
