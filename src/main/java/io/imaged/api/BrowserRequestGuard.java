@@ -84,6 +84,10 @@ public class BrowserRequestGuard extends OncePerRequestFilter {
             allowOrigin(response, origin);
             if ("OPTIONS".equals(request.getMethod()) && request.getHeader("Access-Control-Request-Method") != null) {
                 // a preflight: the browser asks before a request it may not send unasked (X-Registry-Auth, DELETE...)
+                if ("true".equalsIgnoreCase(request.getHeader("Access-Control-Request-Private-Network"))) {
+                    // Chrome's Private Network Access: a public page (https://dash.example) calling a loopback daemon
+                    response.setHeader("Access-Control-Allow-Private-Network", "true");
+                }
                 DockerHeaders.addTo(response);
                 response.setStatus(HttpServletResponse.SC_OK);
                 response.setContentLength(0);

@@ -150,7 +150,9 @@ class BrowserRequestGuardTest {
         MockHttpServletRequest preflight = request(PLAIN_TCP, "OPTIONS", "/v1.41/images/create", "127.0.0.1:2375", "http://127.0.0.1:9000");
         preflight.addHeader("Access-Control-Request-Method", "POST");
         preflight.addHeader("Access-Control-Request-Headers", "content-type,x-registry-auth");
+        preflight.addHeader("Access-Control-Request-Private-Network", "true");
         Outcome pre = run(guard, preflight);
+        assertThat(pre.response().getHeader("Access-Control-Allow-Private-Network")).isEqualTo("true");
         assertThat(pre.passed()).isFalse();
         assertThat(pre.response().getStatus()).isEqualTo(200);
         assertThat(pre.response().getHeader("Access-Control-Allow-Origin")).isEqualTo("http://127.0.0.1:9000");
