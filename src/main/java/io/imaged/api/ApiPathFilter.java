@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  * one encoded path segment so that controllers can map {@code /images/{name}/json}.
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE)
+// after BrowserRequestGuard: a refused web page learns nothing, not even whether its API version is served
+@Order(Ordered.HIGHEST_PRECEDENCE + 10)
 public class ApiPathFilter extends OncePerRequestFilter {
     private static final Pattern VERSIONED = Pattern.compile("^/v([0-9]+\\.[0-9]+)(/.*)$");
     private static final Set<String> FIXED_IMAGE_ROUTES = Set.of("json", "create", "load", "prune", "search", "get");

@@ -37,6 +37,8 @@ public class ListenerConfiguration {
                 factory.addAdditionalTomcatConnectors(c);
             }
             factory.addConnectorCustomizers(ListenerConfiguration::tune);
+            // which listener a request came through (the browser guard in api applies to TCP only)
+            factory.addEngineValves(new ListenerValve());
         };
     }
 

@@ -65,8 +65,13 @@ public final class ImagedProcess implements AutoCloseable {
         cmd.addAll(extraArgs);
         process = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        // a loaded shared machine can take minutes to start a JVM: -Dimaged.start-timeout-seconds raises the wait
-        waitReady(Duration.ofSeconds(Long.getLong("imaged.start-timeout-seconds", 60)));
+        try {
+            // a loaded 2-core machine can take over a minute to start a JVM; -Dimaged.start-timeout-seconds changes the wait
+            waitReady(Duration.ofSeconds(Long.getLong("imaged.start-timeout-seconds", 180)));
+        } catch (IOException e) {
+            process.destroyForcibly(); // the caller never gets this object to stop it
+            throw e;
+        }
     }
 
     private void waitReady(Duration timeout) throws IOException {
