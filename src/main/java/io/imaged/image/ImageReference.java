@@ -60,6 +60,13 @@ public record ImageReference(String domain, String path, String tag, String dige
             // dockerd 20.10's wording (distribution/reference before v0.6 did not name the path)
             throw new InvalidReferenceException("invalid reference format: repository name must be lowercase");
         }
+        // before the regex: its nested repetitions recurse per separator, so a long hostile name could overflow the stack
+        if (domain.length() + 1 + pathPart.length() > NAME_MAX) {
+            throw new InvalidReferenceException("invalid reference format: repository name must not be more than 255 characters");
+        }
+        if (remainder.length() - pathPart.length() > 1 + 128 + 1 + 7 + 1 + 128) {
+            throw new InvalidReferenceException("invalid reference format");
+        }
         Matcher m = REFERENCE.matcher(domain + "/" + remainder);
         if (!m.matches()) throw new InvalidReferenceException("invalid reference format");
         String name = m.group(1);
