@@ -86,6 +86,7 @@ public final class ImagedProcess implements AutoCloseable {
             }
             sleep(100);
         }
+        process.destroyForcibly(); // else a server that was merely slow outlives the test that gave up on it
         throw new IOException("imaged did not answer within " + timeout + ":\n" + logText());
     }
 
