@@ -1,6 +1,6 @@
 package io.imaged.api;
 
-import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -16,34 +16,39 @@ import org.springframework.web.context.request.async.AsyncRequestNotUsableExcept
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 
-/** Every error leaves as Docker's {@code {"message": ...}}; never a stack trace. */
+/**
+ * Every error leaves as Docker's {@code {"message": ...}}, or as the plain-text message that API 1.23 and older
+ * clients read (dockerd's {@code MakeErrorHandler}); never a stack trace.
+ */
 @RestControllerAdvice
 public class ApiExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+    /** Go's {@code http.Error} content type. */
+    static final MediaType PLAIN_TEXT_ERROR = new MediaType("text", "plain", java.nio.charset.StandardCharsets.UTF_8);
 
     @ExceptionHandler(ApiException.class)
-    ResponseEntity<ErrorBody> api(ApiException e) {
-        return body(e.status(), e.getMessage());
+    ResponseEntity<Object> api(ApiException e, HttpServletRequest request) {
+        return body(request, e.status(), e.getMessage());
     }
 
     @ExceptionHandler(NoResourceFoundException.class)
-    ResponseEntity<ErrorBody> notFound(NoResourceFoundException e) {
-        return body(HttpStatus.NOT_FOUND, "page not found");
+    ResponseEntity<Object> notFound(NoResourceFoundException e, HttpServletRequest request) {
+        return body(request, HttpStatus.NOT_FOUND, "page not found");
     }
 
     @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
-    ResponseEntity<ErrorBody> method(HttpRequestMethodNotSupportedException e) {
+    ResponseEntity<Object> method(HttpRequestMethodNotSupportedException e, HttpServletRequest request) {
         // dockerd's router has no method-not-allowed answer: a path without a route for the method is not found
-        return body(HttpStatus.NOT_FOUND, "page not found");
+        return body(request, HttpStatus.NOT_FOUND, "page not found");
     }
 
     @ExceptionHandler({MissingServletRequestParameterException.class, MethodArgumentTypeMismatchException.class,
             HttpMessageNotReadableException.class, HttpMediaTypeNotSupportedException.class, IllegalArgumentException.class})
-    ResponseEntity<ErrorBody> badRequest(Exception e) {
+    ResponseEntity<Object> badRequest(Exception e, HttpServletRequest request) {
         String msg = e instanceof MethodArgumentTypeMismatchException mm
                 ? "invalid value for " + mm.getName() + ": " + mm.getValue()
                 : e instanceof HttpMessageNotReadableException ? "invalid JSON body" : e.getMessage();
-        return body(HttpStatus.BAD_REQUEST, msg);
+        return body(request, HttpStatus.BAD_REQUEST, msg);
     }
 
     @ExceptionHandler(AsyncRequestNotUsableException.class)
@@ -52,13 +57,17 @@ public class ApiExceptionHandler {
     }
 
     @ExceptionHandler(Exception.class)
-    ResponseEntity<ErrorBody> internal(Exception e, HttpServletResponse response) {
+    ResponseEntity<Object> internal(Exception e, HttpServletRequest request) {
         log.error("request failed", e);
         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return body(HttpStatus.INTERNAL_SERVER_ERROR, msg);
+        return body(request, HttpStatus.INTERNAL_SERVER_ERROR, msg);
     }
 
-    private static ResponseEntity<ErrorBody> body(HttpStatus status, String message) {
+    private static ResponseEntity<Object> body(HttpServletRequest request, HttpStatus status, String message) {
+        if (ApiVersion.of(request).plainTextErrors()) {
+            return ResponseEntity.status(status).contentType(PLAIN_TEXT_ERROR).header("X-Content-Type-Options", "nosniff")
+                    .body(message + "\n");
+        }
         return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(new ErrorBody(message));
     }
 }

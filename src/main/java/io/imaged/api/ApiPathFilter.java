@@ -32,9 +32,11 @@ public class ApiPathFilter extends OncePerRequestFilter {
     private static final Set<String> FIXED_IMAGE_ROUTES = Set.of("json", "create", "load", "prune", "search", "get");
     private static final String[] IMAGE_SUFFIXES = {"/json", "/history", "/tag", "/push", "/get"};
     private final ObjectMapper json;
+    private final SupportedApiVersions versions;
 
-    public ApiPathFilter(ObjectMapper json) {
+    public ApiPathFilter(ObjectMapper json, SupportedApiVersions versions) {
         this.json = json;
+        this.versions = versions;
     }
 
     @Override
@@ -50,16 +52,17 @@ public class ApiPathFilter extends OncePerRequestFilter {
                 version = null;
             }
             if (version == null) {
-                reject(response, 400, "invalid API version: " + m.group(1));
+                reject(response, ApiVersion.MAX, 400, "invalid API version: " + m.group(1));
                 return;
             }
-            if (version.lessThan(ApiVersion.MIN)) {
-                reject(response, 400, "client version " + version + " is too old. Minimum supported API version is "
-                        + ApiVersion.MIN + ", please upgrade your client to a newer version");
+            // dockerd's words; the version as the client wrote it (1.012 stays 1.012)
+            if (version.lessThan(versions.min())) {
+                reject(response, version, 400, "client version " + m.group(1) + " is too old. Minimum supported API version is "
+                        + versions.min() + ", please upgrade your client to a newer version");
                 return;
             }
-            if (ApiVersion.MAX.lessThan(version)) {
-                reject(response, 400, "client version " + version + " is too new. Maximum supported API version is " + ApiVersion.MAX);
+            if (versions.max().lessThan(version)) {
+                reject(response, version, 400, "client version " + m.group(1) + " is too new. Maximum supported API version is " + versions.max());
                 return;
             }
             path = m.group(2);
@@ -101,9 +104,16 @@ public class ApiPathFilter extends OncePerRequestFilter {
         return UriUtils.encodePath(path, StandardCharsets.UTF_8);
     }
 
-    private void reject(HttpServletResponse response, int status, String message) throws IOException {
+    /** An error in the shape the requested version's clients read: plain text up to 1.23, as dockerd. */
+    private void reject(HttpServletResponse response, ApiVersion version, int status, String message) throws IOException {
         DockerHeaders.addTo(response);
         response.setStatus(status);
+        if (version.plainTextErrors()) {
+            response.setContentType(ApiExceptionHandler.PLAIN_TEXT_ERROR.toString());
+            response.setHeader("X-Content-Type-Options", "nosniff");
+            response.getOutputStream().write((message + "\n").getBytes(StandardCharsets.UTF_8));
+            return;
+        }
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
         json.writeValue(response.getOutputStream(), new ErrorBody(message));
     }

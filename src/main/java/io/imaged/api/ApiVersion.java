@@ -4,8 +4,11 @@ import jakarta.servlet.http.HttpServletRequest;
 
 /** An Engine API version such as 1.50; requests without a {@code /v1.xx} prefix get the newest. */
 public record ApiVersion(int major, int minor) implements Comparable<ApiVersion> {
-    public static final ApiVersion MIN = new ApiVersion(1, 24);
+    /** The oldest version imaged can serve (dockerd 20.10–24's floor); {@code imaged.min-api-version} may raise it. */
+    public static final ApiVersion OLDEST = new ApiVersion(1, 12);
     public static final ApiVersion MAX = new ApiVersion(1, 50);
+    /** The last version whose errors were plain text; JSON {@code {"message"}} bodies began after it. */
+    static final ApiVersion LAST_PLAIN_TEXT_ERRORS = new ApiVersion(1, 23);
     static final String ATTRIBUTE = ApiVersion.class.getName();
 
     public static ApiVersion parse(String s) {
@@ -29,6 +32,11 @@ public record ApiVersion(int major, int minor) implements Comparable<ApiVersion>
 
     public boolean atLeast(String other) {
         return !lessThan(other);
+    }
+
+    /** dockerd answers errors of {@code /v1.23} and older paths as {@code text/plain}, as those clients expect. */
+    public boolean plainTextErrors() {
+        return compareTo(LAST_PLAIN_TEXT_ERRORS) <= 0;
     }
 
     @Override

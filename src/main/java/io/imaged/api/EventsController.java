@@ -6,6 +6,7 @@ import io.imaged.events.EventBus;
 import io.imaged.events.EventFilter;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -41,7 +42,9 @@ public class EventsController {
     @Operation(summary = "Monitor events")
     @GetMapping("/events")
     public void events(@RequestParam(required = false) String since, @RequestParam(required = false) String until,
-                       @RequestParam(required = false) String filters, HttpServletResponse response) throws IOException {
+                       @RequestParam(required = false) String filters, HttpServletRequest request,
+                       HttpServletResponse response) throws IOException {
+        ApiVersion version = ApiVersion.of(request);
         long sinceNano = parseTime(since);
         long untilNano = parseTime(until);
         if (given(until) && untilNano < sinceNano) {
@@ -64,7 +67,7 @@ public class EventsController {
                 for (Event e : sub.past()) {
                     if (e.timeNano() < sinceNano) continue;
                     if (given(until) && e.timeNano() > untilNano) continue;
-                    if (filter.test(e)) write(out, e);
+                    if (filter.test(e)) write(out, e, version);
                 }
                 out.flush();
             }
@@ -85,7 +88,7 @@ public class EventsController {
                 }
                 if (e == null) continue;
                 if (given(until) && e.timeNano() > untilNano) return;
-                write(out, e);
+                write(out, e, version);
                 out.flush();
             }
         } catch (IOException clientGone) {
@@ -97,16 +100,25 @@ public class EventsController {
         return time != null && !time.isEmpty();
     }
 
-    private void write(OutputStream out, Event e) throws IOException {
-        out.write(json.writeValueAsBytes(toJson(e)));
+    private void write(OutputStream out, Event e, ApiVersion version) throws IOException {
+        out.write(json.writeValueAsBytes(toJson(e, version)));
         out.write('\n');
     }
 
-    /** Docker's events.Message, including the deprecated status/id fields dockerd still sends for images. */
-    static Map<String, Object> toJson(Event e) {
+    /**
+     * Docker's events.Message, including the deprecated status/id fields dockerd still sends for images. Below API
+     * 1.22 an event was only {@code status}, {@code id} and {@code time} ({@code timeNano} from 1.21), as those
+     * versions document it; Type, Action and Actor came with 1.22.
+     */
+    static Map<String, Object> toJson(Event e, ApiVersion version) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("status", e.action());
         if (!e.actorId().isEmpty()) m.put("id", e.actorId());
+        if (version.lessThan("1.22")) {
+            m.put("time", e.time());
+            if (version.atLeast("1.21")) m.put("timeNano", e.timeNano());
+            return m;
+        }
         m.put("Type", e.type());
         m.put("Action", e.action());
         Map<String, Object> actor = new LinkedHashMap<>();

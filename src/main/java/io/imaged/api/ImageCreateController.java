@@ -40,6 +40,9 @@ public class ImageCreateController {
                                          @RequestParam(required = false) List<String> changes,
                                          @RequestParam(required = false) String platform,
                                          HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (ApiVersion.of(request).lessThan("1.32")) {
+            platform = null; // dockerd reads platform from API 1.32 on; older clients' platform means nothing
+        }
         if (fromSrc != null && !fromSrc.isEmpty()) {
             ImportService.Request req = importer.prepare(repo, tag, fromSrc, message, changes == null ? List.of() : changes, platform);
             if (!fromSrc.equals("-")) {

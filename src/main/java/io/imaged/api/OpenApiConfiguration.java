@@ -15,8 +15,9 @@ public class OpenApiConfiguration {
                 .title("imaged")
                 .version(ApiVersion.MAX.toString())
                 .description("The image part of the Docker Engine API (v" + ApiVersion.MAX + ", every version from v"
-                        + ApiVersion.MIN + " under /v1.xx/ too), served without a container runtime. Errors are "
-                        + "{\"message\": \"...\"} as in dockerd.")
+                        + ApiVersion.OLDEST + " under /v1.xx/ too; imaged.min-api-version raises the floor), served "
+                        + "without a container runtime. Errors are {\"message\": \"...\"} as in dockerd (plain text "
+                        + "under /v1.23/ and older, as dockerd answers those clients).")
                 .license(new License().name("Apache-2.0").url("https://www.apache.org/licenses/LICENSE-2.0")));
     }
 }

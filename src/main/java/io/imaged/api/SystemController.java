@@ -38,13 +38,16 @@ public class SystemController {
     private final ImageLister lister;
     private final ImagedProperties props;
     private final ObjectMapper json;
+    private final SupportedApiVersions versions;
     private final String daemonId;
 
-    public SystemController(Store store, ImageLister lister, ImagedProperties props, ObjectMapper json) {
+    public SystemController(Store store, ImageLister lister, ImagedProperties props, ObjectMapper json,
+                            SupportedApiVersions versions) {
         this.store = store;
         this.lister = lister;
         this.props = props;
         this.json = json;
+        this.versions = versions;
         this.daemonId = loadOrCreateId(store.root());
     }
 
@@ -80,11 +83,11 @@ public class SystemController {
         engine.putObject("Details").put("ApiVersion", ApiVersion.MAX.toString()).put("Arch", goArch())
                 .put("BuildTime", buildTime()).put("Experimental", "false").put("GitCommit", "imaged")
                 .put("GoVersion", "java" + Runtime.version().feature()).put("KernelVersion", kernel())
-                .put("MinAPIVersion", ApiVersion.MIN.toString()).put("Os", "linux");
+                .put("MinAPIVersion", versions.min().toString()).put("Os", "linux");
         comps.addObject().put("Name", "imaged").put("Version", imagedVersion());
         v.put("Version", DockerHeaders.ENGINE_VERSION);
         v.put("ApiVersion", ApiVersion.MAX.toString());
-        v.put("MinAPIVersion", ApiVersion.MIN.toString());
+        v.put("MinAPIVersion", versions.min().toString());
         v.put("GitCommit", "imaged");
         v.put("GoVersion", "java" + Runtime.version().feature());
         v.put("Os", "linux");
@@ -96,7 +99,8 @@ public class SystemController {
 
     @Operation(summary = "Get system information")
     @GetMapping(value = "/info", produces = MediaType.APPLICATION_JSON_VALUE)
-    public ObjectNode info() {
+    public ObjectNode info(HttpServletRequest request) {
+        ApiVersion version = ApiVersion.of(request);
         ObjectNode i = json.createObjectNode();
         i.put("ID", daemonId);
         i.put("Containers", 0).put("ContainersRunning", 0).put("ContainersPaused", 0).put("ContainersStopped", 0);
@@ -111,7 +115,7 @@ public class SystemController {
                 .put("Debug", false).put("NFd", 0).put("OomKillDisable", false).put("NGoroutines", Thread.activeCount())
                 .put("SystemTime", ImageInspector.formatTime(Instant.now())).put("LoggingDriver", "")
                 .put("CgroupDriver", "none").put("CgroupVersion", "").put("NEventsListener", 0)
-                .put("KernelVersion", kernel()).put("OperatingSystem", operatingSystem())
+                .put("KernelVersion", orUnknown(kernel(), version)).put("OperatingSystem", orUnknown(operatingSystem(), version))
                 .put("OSVersion", osRelease("VERSION_ID", "")).put("OSType", "linux")
                 .put("Architecture", System.getProperty("os.arch", "").equals("amd64") ? "x86_64" : System.getProperty("os.arch", ""))
                 .put("IndexServerAddress", "https://index.docker.io/v1/");
@@ -149,9 +153,19 @@ public class SystemController {
         i.putObject("ContainerdCommit").put("ID", "");
         i.putObject("RuncCommit").put("ID", "");
         i.putObject("InitCommit").put("ID", "");
+        // SecurityOptions: names only below 1.25 (imaged has none either way), as dockerd's oldInfo
         i.putArray("SecurityOptions");
         i.putNull("Warnings");
+        if (version.lessThan("1.25")) {
+            // dockerd's oldInfo: the field clients of 1.24 and older still read, though nothing fills it
+            i.put("ExecutionDriver", "<not supported>");
+        }
         return i;
+    }
+
+    /** Below 1.39 dockerd fills an unknown kernel or OS with {@code <unknown>} rather than leave it empty. */
+    private static String orUnknown(String value, ApiVersion version) {
+        return value.isEmpty() && version.lessThan("1.39") ? "<unknown>" : value;
     }
 
     @Operation(summary = "Get data usage information")

@@ -49,7 +49,7 @@ class LocalCommandsWalkthroughIT {
     @Test
     void walkThrough() {
         assertThat(docker.run("version", "--format", "{{.Server.APIVersion}} {{.Server.MinAPIVersion}} {{.Server.Os}}").ok().stdout())
-                .isEqualTo("1.50 1.24 linux\n");
+                .isEqualTo("1.50 1.12 linux\n");
         assertThat(docker.run("info", "--format", "{{.Images}} {{.Driver}} {{.OSType}} {{.DockerRootDir}}").ok().stdout())
                 .isEqualTo("0 imaged linux " + imaged.dataRoot() + "\n");
 
