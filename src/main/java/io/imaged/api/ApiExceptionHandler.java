@@ -1,6 +1,6 @@
 package io.imaged.api;
 
-import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -23,7 +23,7 @@ public class ApiExceptionHandler {
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<ErrorBody> api(ApiException e) {
-        return body(e.status(), e.getMessage());
+        return body(e.status(), ErrorMessages.safe(e.getMessage(), e.status().getReasonPhrase().toLowerCase(java.util.Locale.ROOT)));
     }
 
     @ExceptionHandler(NoResourceFoundException.class)
@@ -39,11 +39,23 @@ public class ApiExceptionHandler {
 
     @ExceptionHandler({MissingServletRequestParameterException.class, MethodArgumentTypeMismatchException.class,
             HttpMessageNotReadableException.class, HttpMediaTypeNotSupportedException.class, IllegalArgumentException.class})
-    ResponseEntity<ErrorBody> badRequest(Exception e) {
+    ResponseEntity<ErrorBody> badRequest(Exception e, HttpServletRequest request) {
+        if (TomcatErrors.isMalformedBody(e)) return malformedBody(request);
         String msg = e instanceof MethodArgumentTypeMismatchException mm
                 ? "invalid value for " + mm.getName() + ": " + mm.getValue()
                 : e instanceof HttpMessageNotReadableException ? "invalid JSON body" : e.getMessage();
-        return body(HttpStatus.BAD_REQUEST, msg);
+        return body(HttpStatus.BAD_REQUEST, ErrorMessages.safe(msg, "bad request"));
+    }
+
+    /**
+     * A request body Tomcat could not decode (a bad chunk header): the client's fault, worded as Go's server
+     * words it. Tomcat has marked the response as failed too, so {@link ErrorEndpoint} gives the same answer when
+     * this one is discarded.
+     */
+    private static ResponseEntity<ErrorBody> malformedBody(HttpServletRequest request) {
+        String te = request.getHeader("Transfer-Encoding");
+        boolean chunked = te != null && te.toLowerCase(java.util.Locale.ROOT).contains("chunked");
+        return body(HttpStatus.BAD_REQUEST, chunked ? "malformed chunked encoding" : "malformed request body");
     }
 
     @ExceptionHandler(AsyncRequestNotUsableException.class)
@@ -52,10 +64,10 @@ public class ApiExceptionHandler {
     }
 
     @ExceptionHandler(Exception.class)
-    ResponseEntity<ErrorBody> internal(Exception e, HttpServletResponse response) {
+    ResponseEntity<ErrorBody> internal(Exception e, HttpServletRequest request) {
+        if (TomcatErrors.isMalformedBody(e)) return malformedBody(request);
         log.error("request failed", e);
-        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return body(HttpStatus.INTERNAL_SERVER_ERROR, msg);
+        return body(HttpStatus.INTERNAL_SERVER_ERROR, ErrorMessages.safe(e.getMessage(), "internal server error"));
     }
 
     private static ResponseEntity<ErrorBody> body(HttpStatus status, String message) {
