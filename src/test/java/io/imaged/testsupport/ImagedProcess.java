@@ -65,7 +65,14 @@ public final class ImagedProcess implements AutoCloseable {
         cmd.addAll(extraArgs);
         process = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        waitReady(Duration.ofSeconds(60));
+        try {
+            // a loaded machine (CI, several builds at once) can take over a minute to start the jar
+            waitReady(Duration.ofSeconds(120));
+        } catch (IOException e) {
+            // a server that never answered must not outlive the test that started it
+            process.destroyForcibly();
+            throw e;
+        }
     }
 
     private void waitReady(Duration timeout) throws IOException {
