@@ -15,7 +15,8 @@ import java.io.IOException;
 /**
  * What dockerd refuses before a handler runs, refused here before Spring binds parameters: a query string that
  * Go's {@code url.ParseQuery} rejects (400 {@code invalid URL escape "%zz"}, {@code invalid semicolon separator
- * in query}), and {@code TRACE}, which dockerd's router does not know (404 {@code page not found}). Tomcat is told
+ * in query}), a path with a {@code ;param} segment that Tomcat would silently strip, and {@code TRACE}, which
+ * dockerd's router does not know (the last two 404 {@code page not found}). Tomcat is told
  * to let TRACE through ({@code server.TomcatErrorConfiguration}) only so that this answer is JSON and not its
  * empty 405; the servlet's own TRACE echo never runs. Runs after {@link ApiPathFilter}, so the API version is
  * checked first, as dockerd's version middleware runs before the handler parses the form.
