@@ -28,7 +28,7 @@ public class ApiExceptionHandler {
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<Object> api(ApiException e, HttpServletRequest request) {
-        return body(request, e.status(), e.getMessage());
+        return body(request, e.status(), ErrorMessages.safe(e.getMessage(), e.status().getReasonPhrase().toLowerCase(java.util.Locale.ROOT)));
     }
 
     @ExceptionHandler(NoResourceFoundException.class)
@@ -45,10 +45,22 @@ public class ApiExceptionHandler {
     @ExceptionHandler({MissingServletRequestParameterException.class, MethodArgumentTypeMismatchException.class,
             HttpMessageNotReadableException.class, HttpMediaTypeNotSupportedException.class, IllegalArgumentException.class})
     ResponseEntity<Object> badRequest(Exception e, HttpServletRequest request) {
+        if (TomcatErrors.isMalformedBody(e)) return malformedBody(request);
         String msg = e instanceof MethodArgumentTypeMismatchException mm
                 ? "invalid value for " + mm.getName() + ": " + mm.getValue()
                 : e instanceof HttpMessageNotReadableException ? "invalid JSON body" : e.getMessage();
-        return body(request, HttpStatus.BAD_REQUEST, msg);
+        return body(request, HttpStatus.BAD_REQUEST, ErrorMessages.safe(msg, "bad request"));
+    }
+
+    /**
+     * A request body Tomcat could not decode (a bad chunk header): the client's fault, worded as Go's server
+     * words it. Tomcat has marked the response as failed too, so {@link ErrorEndpoint} gives the same answer when
+     * this one is discarded.
+     */
+    private static ResponseEntity<Object> malformedBody(HttpServletRequest request) {
+        String te = request.getHeader("Transfer-Encoding");
+        boolean chunked = te != null && te.toLowerCase(java.util.Locale.ROOT).contains("chunked");
+        return body(request, HttpStatus.BAD_REQUEST, chunked ? "malformed chunked encoding" : "malformed request body");
     }
 
     @ExceptionHandler(AsyncRequestNotUsableException.class)
@@ -58,9 +70,9 @@ public class ApiExceptionHandler {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<Object> internal(Exception e, HttpServletRequest request) {
+        if (TomcatErrors.isMalformedBody(e)) return malformedBody(request);
         log.error("request failed", e);
-        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return body(request, HttpStatus.INTERNAL_SERVER_ERROR, msg);
+        return body(request, HttpStatus.INTERNAL_SERVER_ERROR, ErrorMessages.safe(e.getMessage(), "internal server error"));
     }
 
     private static ResponseEntity<Object> body(HttpServletRequest request, HttpStatus status, String message) {

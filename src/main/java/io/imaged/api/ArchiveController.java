@@ -42,8 +42,10 @@ public class ArchiveController {
     @Operation(summary = "Export several images")
     @GetMapping("/images/get")
     public void saveMany(@RequestParam(required = false) List<String> names, @RequestParam(required = false) String platform,
-                         HttpServletResponse response) throws IOException {
-        save(names, platform, response);
+                         HttpServletRequest request, HttpServletResponse response) throws IOException {
+        // each names= value as sent (Spring's List binding splits one value at commas and trims it, so
+        // "busybox:1.36%00" became "busybox:1.36"); the parameter stays declared for the API document
+        save(QueryValues.all(request, "names"), platform, response);
     }
 
     /** Resolves every name first (a 404 is still a plain error), then streams the tar straight to the client. */

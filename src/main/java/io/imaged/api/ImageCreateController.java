@@ -44,7 +44,9 @@ public class ImageCreateController {
             platform = null; // dockerd reads platform from API 1.32 on; older clients' platform means nothing
         }
         if (fromSrc != null && !fromSrc.isEmpty()) {
-            ImportService.Request req = importer.prepare(repo, tag, fromSrc, message, changes == null ? List.of() : changes, platform);
+            // each changes= value whole, as dockerd reads r.Form["changes"] (Spring's List binding would split
+            // "ENV A=1,2" at the comma); the parameter stays declared for the API document
+            ImportService.Request req = importer.prepare(repo, tag, fromSrc, message, QueryValues.all(request, "changes"), platform);
             if (!fromSrc.equals("-")) {
                 urlImporter.importFrom(req, fromSrc, response); // streams its own progress answer
                 return null;

@@ -81,6 +81,36 @@ public record ImageReference(String domain, String path, String tag, String dige
         return new ImageReference(domain, name.substring(domain.length() + 1), m.group(2), digest);
     }
 
+    /**
+     * Whether the registry part names a TCP port that can be dialled: the grammar takes any digits, but
+     * {@code localhost:99999} is no address (dockerd fails at the dial; imaged refuses the name up front).
+     */
+    public boolean hasValidPort() {
+        int colon = domain.lastIndexOf(':');
+        if (colon < 0 || colon < domain.lastIndexOf(']')) return true;
+        String digits = domain.substring(colon + 1);
+        if (digits.isEmpty() || digits.length() > 5) return false;
+        int port = Integer.parseInt(digits);
+        return port >= 1 && port <= 65535;
+    }
+
+    /** {@link #parse}, refusing a registry port that cannot be dialled: for names that go to a registry. */
+    public static ImageReference parseRemote(String s) {
+        ImageReference ref = parse(s);
+        if (!ref.hasValidPort()) throw new InvalidReferenceException("invalid reference format");
+        return ref;
+    }
+
+    /**
+     * A repository named {@code sha256} (familiar name) would make {@code sha256:<hex>} both a tag and an ID;
+     * dockerd's reference store refuses it with these words.
+     */
+    public void checkTaggable() {
+        if (familiarName().equals("sha256")) {
+            throw new InvalidReferenceException("refusing to create an ambiguous tag using digest algorithm as name");
+        }
+    }
+
     public static boolean isValidTag(String tag) {
         return tag != null && TAG_PATTERN.matcher(tag).matches();
     }

@@ -41,6 +41,7 @@ public class ImageService {
             throw e;
         }
         if (target.hasDigest()) throw ApiException.badRequest("refusing to create a tag with a digest reference");
+        target.checkTaggable();
         if (tag != null && !tag.isEmpty()) {
             if (!ImageReference.isValidTag(tag)) throw ApiException.badRequest("invalid tag format");
             target = target.withTag(tag);

@@ -46,6 +46,7 @@ public class ImportService {
         if (repo != null && !repo.isEmpty()) {
             target = ImageReference.parse(repo);
             if (target.hasDigest()) throw ApiException.badRequest("cannot import digest reference");
+            target.checkTaggable();
             if (tag != null && !tag.isEmpty()) {
                 if (!ImageReference.isValidTag(tag)) throw ApiException.badRequest("invalid tag format");
                 target = target.withTag(tag);

@@ -27,7 +27,7 @@ public class LayerIngester {
     }
 
     public IngestedTar storeTar(InputStream maybeCompressed, io.imaged.store.Lease lease) throws IOException {
-        InputStream tar = Decompression.detect(maybeCompressed);
+        InputStream tar = CompressedInputGuard.decompress(maybeCompressed);
         try (BlobStore.BlobWriter w = store.blobs().newWriter()) {
             TarMeasurement m;
             try {

@@ -84,11 +84,36 @@ public class DistributionService {
     }
 
     /** {@code POST /auth}: the IdentityToken to hand back ("" when the registry gives none). */
+    /**
+     * The registry a login's {@code serveraddress} names, as dockerd takes it: the host[:port] of the address read
+     * as a URL ({@code https://} added when it has no scheme); a path, query or user part is ignored. An address
+     * that is no URL, names no host, or a port that cannot be dialled is the client's error (400).
+     */
+    static String registryHost(String address) {
+        String url = address.startsWith("https://") || address.startsWith("http://") ? address : "https://" + address;
+        java.net.URI u;
+        try {
+            u = new java.net.URI(url);
+        } catch (java.net.URISyntaxException e) {
+            throw ApiException.badRequest("unable to parse server address: parse \"" + url + "\": " + e.getReason());
+        }
+        String authority = u.getRawAuthority();
+        if (authority == null || authority.isEmpty()) {
+            throw ApiException.badRequest("unable to parse server address: no host in \"" + address + "\"");
+        }
+        int at = authority.lastIndexOf('@');
+        String host = at >= 0 ? authority.substring(at + 1) : authority;
+        if (host.isEmpty() || host.startsWith(":")) {
+            throw ApiException.badRequest("unable to parse server address: no host in \"" + address + "\"");
+        }
+        ImageReference probe = new ImageReference(host, "x", null, null);
+        if (!probe.hasValidPort()) throw ApiException.badRequest("invalid port in server address \"" + host + "\"");
+        return host;
+    }
+
     public String login(AuthConfig auth) {
         String server = auth.serverAddress() == null || auth.serverAddress().isBlank()
-                ? ImageReference.DEFAULT_DOMAIN : auth.serverAddress().trim();
-        server = server.replaceFirst("^[a-zA-Z]+://", "");
-        server = server.replaceFirst("/(v1|v2)/?$", "").replaceFirst("/$", "");
+                ? ImageReference.DEFAULT_DOMAIN : registryHost(auth.serverAddress().trim());
         if (server.equals(ImageReference.LEGACY_DOMAIN) || server.equals("registry-1.docker.io")) server = ImageReference.DEFAULT_DOMAIN;
         try {
             String token = client.login(server, auth);

@@ -123,7 +123,7 @@ public class PullService {
     /** The API words an upper-case name without echoing it (unlike the CLI's own check). */
     public static ImageReference parseForApi(String name) {
         try {
-            return ImageReference.parse(name);
+            return ImageReference.parseRemote(name);
         } catch (io.imaged.image.InvalidReferenceException e) {
             if (e.getMessage().endsWith("must be lowercase")) {
                 throw ApiException.badRequest("invalid reference format: repository name must be lowercase");

@@ -80,7 +80,7 @@ public class PushService {
     public Prepared prepare(String name, String tag, String platform, AuthConfig auth) {
         ImageReference ref;
         try {
-            ref = ImageReference.parse(name);
+            ref = ImageReference.parseRemote(name);
         } catch (InvalidReferenceException e) {
             throw ApiException.badRequest(e.getMessage());
         }
