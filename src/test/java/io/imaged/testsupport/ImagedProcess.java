@@ -65,7 +65,7 @@ public final class ImagedProcess implements AutoCloseable {
         cmd.addAll(extraArgs);
         process = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        waitReady(Duration.ofSeconds(60));
+        waitReady(Duration.ofSeconds(180)); // a loaded CI machine (2 cores, several builds) takes over a minute
     }
 
     private void waitReady(Duration timeout) throws IOException {
