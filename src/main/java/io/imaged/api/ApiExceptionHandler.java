@@ -54,8 +54,8 @@ public class ApiExceptionHandler {
     @ExceptionHandler(Exception.class)
     ResponseEntity<ErrorBody> internal(Exception e, HttpServletResponse response) {
         log.error("request failed", e);
-        String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return body(HttpStatus.INTERNAL_SERVER_ERROR, msg);
+        // a failure of the store's own files is worded without its paths
+        return body(HttpStatus.INTERNAL_SERVER_ERROR, io.imaged.store.StoreErrors.message(e));
     }
 
     private static ResponseEntity<ErrorBody> body(HttpStatus status, String message) {

@@ -94,7 +94,8 @@ public class ProgressOutput {
             log.info("{} of {} cancelled: the client went away", operation, subject);
         } catch (IOException | RuntimeException e) {
             boolean expected = e instanceof IOException || e instanceof io.imaged.api.ApiException;
-            String msg = expected ? e.getMessage() : String.valueOf(e);
+            // a failure of the store's own files is worded without its paths
+            String msg = expected || io.imaged.store.StoreErrors.concernsFiles(e) ? io.imaged.store.StoreErrors.message(e) : String.valueOf(e);
             log.info("{} of {} failed: {}", operation, subject, msg);
             if (!expected) log.warn(operation + " failure", e);
             try {
