@@ -72,7 +72,9 @@ public class ApiExceptionHandler {
     ResponseEntity<Object> internal(Exception e, HttpServletRequest request) {
         if (TomcatErrors.isMalformedBody(e)) return malformedBody(request);
         log.error("request failed", e);
-        return body(request, HttpStatus.INTERNAL_SERVER_ERROR, ErrorMessages.safe(e.getMessage(), "internal server error"));
+        // a failure of the store's own files is worded without its paths, and no message names a Java class
+        return body(request, HttpStatus.INTERNAL_SERVER_ERROR,
+                ErrorMessages.safe(io.imaged.store.StoreErrors.message(e), "internal server error"));
     }
 
     private static ResponseEntity<Object> body(HttpServletRequest request, HttpStatus status, String message) {

@@ -246,14 +246,12 @@ public class LoadService {
         Map<Digest, LayerIngester.IngestedTar> done = new java.util.LinkedHashMap<>();
         for (Planned p : plan) {
             List<Digest> chains = io.imaged.store.LayerStore.chainIds(p.parsed().diffIds());
+            // leased before they are looked up: a layer stored now stays stored until the images commit
+            lease.layers(chains);
             for (int i = 0; i < chains.size(); i++) {
                 Digest diffId = p.parsed().diffIds().get(i);
                 if (done.containsKey(diffId)) continue;
-                Layer existing = store.layers().get(chains.get(i));
-                if (existing != null) {
-                    lease.layer(existing.chainId());
-                    continue;
-                }
+                if (store.layers().exists(chains.get(i))) continue;
                 Digest blobDigest = p.layerBlobDigests() == null ? null : p.layerBlobDigests().get(i);
                 MessageDigest sha = Digest.newSha256();
                 LayerIngester.IngestedTar tar;

@@ -101,12 +101,16 @@ public class BlobStore {
         Files.deleteIfExists(path(d));
     }
 
+    /**
+     * Every stored blob. Other names in the directory are the temp files of writes in progress ({@link AtomicFiles}
+     * writes next to its target): they are left alone here and only cleaned at startup ({@link #cleanTemp}); a
+     * collection that deleted them broke the write (a pull failed with "…/.tmp-&lt;hex&gt; -&gt; …").
+     */
     public void forEach(Consumer<Digest> each) throws IOException {
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
             for (Path p : s) {
                 String n = p.getFileName().toString();
                 if (HEX64.matcher(n).matches()) each.accept(new Digest("sha256", n));
-                else Files.deleteIfExists(p);
             }
         }
     }
@@ -132,6 +136,12 @@ public class BlobStore {
         try (DirectoryStream<Path> s = Files.newDirectoryStream(tmp)) {
             for (Path p : s) {
                 if (!live.contains(p)) AtomicFiles.deleteTree(p);
+            }
+        }
+        // and what an interrupted write left next to the blobs (only at startup: no write is running then)
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+            for (Path p : s) {
+                if (!HEX64.matcher(p.getFileName().toString()).matches() && !live.contains(p)) AtomicFiles.deleteTree(p);
             }
         }
     }

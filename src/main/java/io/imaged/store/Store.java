@@ -85,9 +85,12 @@ public class Store implements AutoCloseable {
         }
     }
 
-    /** Protects what an operation stores from garbage collection until it is closed. */
+    /**
+     * Protects what an operation looks at or stores from garbage collection until it is closed. Lease a blob or
+     * layer first, then check whether it is stored (see {@link Lease}).
+     */
     public Lease lease() {
-        return new Lease(leases);
+        return new Lease(leases, lock.readLock());
     }
 
     public Path root() {

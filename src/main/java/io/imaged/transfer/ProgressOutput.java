@@ -94,8 +94,8 @@ public class ProgressOutput {
             log.info("{} of {} cancelled: the client went away", operation, subject);
         } catch (IOException | RuntimeException e) {
             boolean expected = e instanceof IOException || e instanceof io.imaged.api.ApiException;
-            // what the client reads never names a Java class (an unexpected failure is logged with its trace)
-            String msg = io.imaged.api.ErrorMessages.safe(e.getMessage(), "internal error");
+            // what the client reads never names a Java class nor a file of the data root (an unexpected failure is logged with its trace)
+            String msg = io.imaged.api.ErrorMessages.safe(io.imaged.store.StoreErrors.message(e), "internal error");
             log.info("{} of {} failed: {}", operation, subject, msg);
             if (!expected) log.warn(operation + " failure", e);
             try {

@@ -265,39 +265,41 @@ public class PullService {
             store.blobs().put(top.bytes());
             store.blobs().put(manifest.bytes());
 
-            Image existing = store.images().get(configDigest);
-            byte[] configBytes;
+            byte[] configBytes = null;
             boolean downloaded = false;
-            if (existing != null) {
-                configBytes = null;
-            } else {
-                configBytes = session.getBlobBytes(configDigest, configSize, MAX_CONFIG_BYTES);
-                ImageConfig config = ImageConfig.parse(json, configBytes);
-                List<Digest> diffIds = config.diffIds();
-                if (diffIds.size() != layers.size()) {
-                    throw new IOException("layers from manifest don't match image configuration: the manifest of "
-                            + ref.familiarString() + " lists " + layers.size() + " layers, its config " + diffIds.size());
+            while (true) {
+                Image existing = store.images().get(configDigest);
+                if (existing == null && configBytes == null) {
+                    configBytes = session.getBlobBytes(configDigest, configSize, MAX_CONFIG_BYTES);
+                    ImageConfig config = ImageConfig.parse(json, configBytes);
+                    List<Digest> diffIds = config.diffIds();
+                    if (diffIds.size() != layers.size()) {
+                        throw new IOException("layers from manifest don't match image configuration: the manifest of "
+                                + ref.familiarString() + " lists " + layers.size() + " layers, its config " + diffIds.size());
+                    }
+                    downloaded = fetchLayers(session, layers, diffIds, lease, out);
                 }
-                downloaded = fetchLayers(session, layers, diffIds, lease, out);
-            }
 
-            store.lock().writeLock().lock();
-            try {
-                Image img = existing != null ? existing : store.images().create(configBytes, null);
-                if (existing == null) downloaded = true;
-                Digest repoDigest = top.digest();
-                boolean changed = store.references().put(ref.repository().withDigest(repoDigest.toString()), img.id()) == null
-                        && ref.hasDigest();
-                if (ref.hasTag()) {
-                    Digest before = store.references().put(ref, img.id());
-                    changed = !img.id().equals(before);
+                store.lock().writeLock().lock();
+                try {
+                    Image img = existing != null ? store.images().get(existing.id()) : store.images().create(configBytes, null);
+                    // the image that was there when the pull began was removed since (rmi, prune): fetch what it needs
+                    if (img == null) continue;
+                    if (existing == null) downloaded = true;
+                    Digest repoDigest = top.digest();
+                    boolean changed = store.references().put(ref.repository().withDigest(repoDigest.toString()), img.id()) == null
+                            && ref.hasDigest();
+                    if (ref.hasTag()) {
+                        Digest before = store.references().put(ref, img.id());
+                        changed = !img.id().equals(before);
+                    }
+                    distribution.record(img.id(), new DistributionMetadata.Source(ref.repository().toString(), top.digest(),
+                            top.mediaType(), top.bytes().length, manifest.digest(), manifest.mediaType(), manifest.bytes().length));
+                    for (LayerDescriptor l : layers) partials.clearVerified(l.digest());
+                    return new Result(repoDigest, img, changed || downloaded);
+                } finally {
+                    store.lock().writeLock().unlock();
                 }
-                distribution.record(img.id(), new DistributionMetadata.Source(ref.repository().toString(), top.digest(),
-                        top.mediaType(), top.bytes().length, manifest.digest(), manifest.mediaType(), manifest.bytes().length));
-                for (LayerDescriptor l : layers) partials.clearVerified(l.digest());
-                return new Result(repoDigest, img, changed || downloaded);
-            } finally {
-                store.lock().writeLock().unlock();
             }
         }
     }
@@ -324,19 +326,19 @@ public class PullService {
         AtomicBoolean failed = new AtomicBoolean();
         AtomicBoolean cancelled = new AtomicBoolean();
         List<TransferSlots.Slot> slots = new ArrayList<>();
+        // every layer of the image is leased before any is looked up: one that is stored now stays stored (a prune
+        // running meanwhile keeps it), and one this pull registers is kept until the image commits
+        lease.layers(chains);
+        boolean[] stored = new boolean[layers.size()];
         for (int i = 0; i < layers.size(); i++) {
             LayerDescriptor l = layers.get(i);
-            if (store.layers().exists(chains.get(i))) {
-                lease.layer(chains.get(i));
-                out.layer(l.shortId(), "Already exists");
-            } else {
-                out.layer(l.shortId(), "Pulling fs layer");
-            }
+            stored[i] = store.layers().exists(chains.get(i));
+            out.layer(l.shortId(), stored[i] ? "Already exists" : "Pulling fs layer");
         }
         // places in line are taken here, in layer order, so that the layers start in order and the ones queued
         // behind this or other pulls say Waiting (dockerd's order)
         for (int i = 0; i < layers.size(); i++) {
-            if (store.layers().exists(chains.get(i))) continue;
+            if (stored[i]) continue;
             LayerDescriptor l = layers.get(i);
             TransferSlots.Slot slot = downloadSlots.take();
             slots.add(slot);
@@ -357,7 +359,6 @@ public class PullService {
                 }
                 out.progress(l.shortId(), "Extracting", fetched.size(), fetched.size());
                 Digest parent = i == 0 ? null : chains.get(i - 1);
-                lease.layer(chains.get(i));
                 store.lock().readLock().lock();
                 try {
                     store.layers().register(parent, fetched.measurement().diffId(), fetched.measurement().fileBytes(),

@@ -1,0 +1,30 @@
+package io.imaged.store;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.NoSuchFileException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StoreErrorsTest {
+    static final String TMP = "/data/root/blobs/sha256/.tmp-abc";
+    static final String BLOB = "/data/root/blobs/sha256/0123";
+
+    @Test
+    void fileSystemFailuresAreWordedWithoutTheirPaths() {
+        String m = StoreErrors.message(new IOException("downloading x failed: " + TMP, new NoSuchFileException(TMP, BLOB, null)));
+        assertThat(m).doesNotContain("/data/root").contains("removed while it was in use");
+        assertThat(StoreErrors.message(new UncheckedIOException(new AtomicMoveNotSupportedException(TMP, BLOB, "cross-device link"))))
+                .isEqualTo("image store error: cross-device link");
+        assertThat(StoreErrors.concernsFiles(new UncheckedIOException(new NoSuchFileException(TMP)))).isTrue();
+    }
+
+    @Test
+    void otherMessagesAreKept() {
+        assertThat(StoreErrors.message(new IOException("manifest unknown"))).isEqualTo("manifest unknown");
+        assertThat(StoreErrors.concernsFiles(new IOException("manifest unknown"))).isFalse();
+    }
+}
