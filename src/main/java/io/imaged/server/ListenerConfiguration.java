@@ -41,6 +41,7 @@ public class ListenerConfiguration {
                 log.warn("imaged.tls.cert and imaged.tls.key are set but imaged.hosts has no tcp:// listener: TLS is not used");
             }
             exposed.forEach(w -> log.warn("{}", w));
+            if (tls.on()) log.info("{}", tls.describe());
 
             HostSpec first = hosts.get(0);
             configure(factory, first, tls);

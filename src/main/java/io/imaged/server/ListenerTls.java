@@ -109,6 +109,19 @@ public record ListenerTls(KeyStore identity, String password, KeyStore clientCas
         return identity != null;
     }
 
+    /** One line for the startup log: whose certificate, and whether client certificates are required. */
+    public String describe() {
+        try {
+            X509Certificate leaf = (X509Certificate) identity.getCertificate(ALIAS);
+            return "tcp:// listeners speak TLS 1.2/1.3 as " + leaf.getSubjectX500Principal().getName()
+                    + " (certificate valid until " + leaf.getNotAfter().toInstant() + "); client certificates "
+                    + (verify() ? "required, signed by one of the " + clientCas.size() + " CA(s) in imaged.tls.ca-cert"
+                    : "not asked for (imaged.tls.verify=false)");
+        } catch (GeneralSecurityException e) {
+            return "tcp:// listeners speak TLS";
+        }
+    }
+
     /** Makes {@code c} speak TLS 1.2 or 1.3 with this identity, requiring a client certificate when {@link #verify()}. */
     public void applyTo(Connector c) {
         if (!on()) return;
