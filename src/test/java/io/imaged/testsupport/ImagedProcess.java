@@ -128,7 +128,13 @@ public final class ImagedProcess implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
         process = pb.start();
-        waitReady(Duration.ofSeconds(60));
+        try {
+            // generous: on a loaded 2-core machine a start has been seen to take 70 s
+            waitReady(Duration.ofSeconds(180));
+        } catch (IOException e) {
+            process.destroyForcibly();
+            throw e;
+        }
     }
 
     private void waitReady(Duration timeout) throws IOException {

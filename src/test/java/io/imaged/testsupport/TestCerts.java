@@ -174,6 +174,11 @@ public final class TestCerts {
 
     /** An HTTP client (JDK only, independent of imaged) trusting the test CA, presenting {@code client} if not null. */
     public HttpClient httpClient(String client) {
+        return HttpClient.newBuilder().sslContext(sslContext(client)).version(HttpClient.Version.HTTP_1_1).build();
+    }
+
+    /** A TLS context trusting the test CA, presenting client certificate {@code client} if not null. */
+    public SSLContext sslContext(String client) {
         try {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
@@ -194,7 +199,7 @@ public final class TestCerts {
             }
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-            return HttpClient.newBuilder().sslContext(ctx).version(HttpClient.Version.HTTP_1_1).build();
+            return ctx;
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException(e);
         }
