@@ -50,6 +50,17 @@ public record ImagedProperties(
      * @param verify require a client certificate signed by {@code caCert} (dockerd's {@code --tlsverify})
      */
     public record Tls(Path cert, Path key, Path caCert, @DefaultValue("false") boolean verify) {
+        public Tls {
+            // an empty value (IMAGED_TLS_CERT= in a compose file, "cert:" in YAML) is unset, not a file named ""
+            cert = unsetIfEmpty(cert);
+            key = unsetIfEmpty(key);
+            caCert = unsetIfEmpty(caCert);
+        }
+
+        private static Path unsetIfEmpty(Path p) {
+            return p == null || p.toString().isBlank() ? null : p;
+        }
+
         public boolean enabled() {
             return cert != null || key != null || verify;
         }

@@ -180,6 +180,16 @@ class ListenerTlsTest {
     }
 
     @Test
+    void anEmptyValueIsUnsetNotAFileNamedEmpty() {
+        ImagedProperties.Tls empty = new ImagedProperties.Tls(Path.of(""), Path.of(" "), Path.of(""), false);
+        assertThat(empty.cert()).isNull();
+        assertThat(empty.key()).isNull();
+        assertThat(empty.caCert()).isNull();
+        assertThat(empty.enabled()).isFalse();
+        assertThat(ListenerTls.load(empty).on()).isFalse();
+    }
+
+    @Test
     void tcpWithoutAPortTakesDockerdsDefaultPorts() {
         assertThat(HostSpec.parse("tcp://127.0.0.1").port()).isEqualTo(2375);
         assertThat(HostSpec.parse("tcp://127.0.0.1", HostSpec.TLS_PORT).port()).isEqualTo(2376);
