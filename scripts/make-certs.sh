@@ -17,7 +17,7 @@ set -euo pipefail
 readable=0
 if [[ "${1:-}" == "--server-key-readable" ]]; then readable=1; shift; fi
 if [[ $# -lt 1 ]]; then
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 dir=$1; shift
