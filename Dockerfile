@@ -11,10 +11,12 @@ RUN useradd --system --uid 10001 --home-dir /var/lib/imaged imaged \
     && mkdir -p /var/lib/imaged /run/imaged && chown imaged:imaged /var/lib/imaged /run/imaged
 COPY --from=build /src/target/imaged.jar /opt/imaged/imaged.jar
 USER imaged
+# TCP on the container's loopback only (the health check uses it): a listener on 0.0.0.0 needs TLS with client
+# certificates (IMAGED_TLS_*, see docs/security.md and docker-compose.yml) or imaged refuses to start
 ENV IMAGED_DATA_ROOT=/var/lib/imaged \
-    IMAGED_HOSTS=unix:///run/imaged/imaged.sock,tcp://0.0.0.0:2375
+    IMAGED_HOSTS=unix:///run/imaged/imaged.sock,tcp://127.0.0.1:2375
 VOLUME ["/var/lib/imaged", "/run/imaged"]
-EXPOSE 2375
+EXPOSE 2376
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
     CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/2375 && printf 'GET /_ping HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q OK <&3"]
 # small heap + serial GC: peak RSS under 300 MB while pulling and pushing GB-sized images (docs/benchmarks.md)

@@ -13,6 +13,7 @@ import java.util.List;
  * @param dataRoot               where everything is stored (env {@code IMAGED_DATA_ROOT}); default {@code ./data}
  * @param hosts                  listeners, like dockerd's {@code -H}: {@code unix:///path}, {@code tcp://host:port};
  *                               empty means {@code unix://<data-root>/imaged.sock} and {@code tcp://127.0.0.1:2375}
+ *                               ({@code 2376} with TLS)
  * @param maxConcurrentDownloads layers fetched at once by all pulls together (daemon-wide)
  * @param maxConcurrentUploads   layers pushed at once, all pushes together (as dockerd)
  * @param partialRetention       how long an unfinished download is kept for a later pull to resume
@@ -49,6 +50,17 @@ public record ImagedProperties(
      * @param verify require a client certificate signed by {@code caCert} (dockerd's {@code --tlsverify})
      */
     public record Tls(Path cert, Path key, Path caCert, @DefaultValue("false") boolean verify) {
+        public Tls {
+            // an empty value (IMAGED_TLS_CERT= in a compose file, "cert:" in YAML) is unset, not a file named ""
+            cert = unsetIfEmpty(cert);
+            key = unsetIfEmpty(key);
+            caCert = unsetIfEmpty(caCert);
+        }
+
+        private static Path unsetIfEmpty(Path p) {
+            return p == null || p.toString().isBlank() ? null : p;
+        }
+
         public boolean enabled() {
             return cert != null || key != null || verify;
         }
@@ -79,8 +91,10 @@ public record ImagedProperties(
         return dataRoot.resolve("imaged.sock");
     }
 
+    /** The listeners; by default the socket and loopback TCP on 2375, or 2376 with TLS (dockerd's ports). */
     public List<String> effectiveHosts() {
         if (hosts != null && !hosts.isEmpty()) return hosts;
-        return List.of("unix://" + socketDefault().toAbsolutePath().normalize(), "tcp://127.0.0.1:2375");
+        return List.of("unix://" + socketDefault().toAbsolutePath().normalize(),
+                tls != null && tls.enabled() ? "tcp://127.0.0.1:2376" : "tcp://127.0.0.1:2375");
     }
 }

@@ -1,25 +1,13 @@
 package io.imaged.registry;
 
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.PEMEncryptedKeyPair;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
+import io.imaged.pem.PemFiles;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
-import java.security.Signature;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,66 +98,28 @@ public record CertsDirectory(Path dir, List<X509Certificate> cas, List<ClientCer
     }
 
     private static List<X509Certificate> certificates(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            List<X509Certificate> out = new ArrayList<>();
-            for (var c : CertificateFactory.getInstance("X.509").generateCertificates(in)) out.add((X509Certificate) c);
-            if (out.isEmpty()) throw new InvalidException("no certificate in " + file);
-            return out;
-        } catch (CertificateException e) {
-            throw new InvalidException("invalid certificate " + file + ": " + e.getMessage(), e);
+        try {
+            return PemFiles.certificates(file);
+        } catch (PemFiles.InvalidPemException e) {
+            throw new InvalidException(e.getMessage(), e);
         }
     }
 
     private static ClientCert clientCert(Path certFile, Path keyFile) throws IOException {
         List<X509Certificate> chain = certificates(certFile);
         PrivateKey key = privateKey(keyFile);
-        if (!matches(chain.get(0), key)) {
+        if (!PemFiles.matches(chain.get(0), key)) {
             throw new InvalidException("private key " + keyFile + " does not match the public key of " + certFile);
         }
         return new ClientCert(certFile, List.copyOf(chain), key);
     }
 
-    /** The first private key in a PEM file; parameters blocks (openssl ecparam's {@code EC PARAMETERS}) are skipped. */
+    /** The first private key in a PEM file (see {@link PemFiles#privateKey}). */
     static PrivateKey privateKey(Path file) throws IOException {
-        JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser pem = new PEMParser(r)) {
-            Object o;
-            while ((o = pem.readObject()) != null) {
-                if (o instanceof PEMKeyPair kp) return converter.getPrivateKey(kp.getPrivateKeyInfo());
-                if (o instanceof PrivateKeyInfo pki) return converter.getPrivateKey(pki);
-                if (o instanceof PEMEncryptedKeyPair || o instanceof PKCS8EncryptedPrivateKeyInfo) {
-                    throw new InvalidException("private key " + file + " is encrypted (not supported, as with dockerd)");
-                }
-            }
-        } catch (InvalidException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            throw new InvalidException("invalid private key " + file + ": " + e.getMessage(), e);
-        }
-        throw new InvalidException("no PEM private key in " + file);
-    }
-
-    /** Whether {@code key} belongs to {@code cert}: a signature made with the key verifies with the certificate. */
-    private static boolean matches(X509Certificate cert, PrivateKey key) {
-        String alg = switch (key.getAlgorithm()) {
-            case "RSA" -> "SHA256withRSA";
-            case "EC" -> "SHA256withECDSA";
-            case "Ed25519", "EdDSA" -> "Ed25519";
-            default -> null;
-        };
-        if (alg == null) return true; // unusual key type: let the TLS handshake decide
         try {
-            byte[] probe = "imaged certs.d key check".getBytes(StandardCharsets.US_ASCII);
-            Signature s = Signature.getInstance(alg);
-            s.initSign(key);
-            s.update(probe);
-            byte[] sig = s.sign();
-            Signature v = Signature.getInstance(alg);
-            v.initVerify(cert.getPublicKey());
-            v.update(probe);
-            return v.verify(sig);
-        } catch (GeneralSecurityException e) {
-            return false;
+            return PemFiles.privateKey(file);
+        } catch (PemFiles.InvalidPemException e) {
+            throw new InvalidException(e.getMessage(), e);
         }
     }
 }

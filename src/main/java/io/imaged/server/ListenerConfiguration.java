@@ -3,6 +3,8 @@ package io.imaged.server;
 import io.imaged.config.ImagedProperties;
 import org.apache.catalina.connector.Connector;
 import org.apache.coyote.http11.AbstractHttp11Protocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.web.embedded.tomcat.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -10,7 +12,6 @@ import org.springframework.context.annotation.Configuration;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
@@ -20,20 +21,33 @@ import java.util.List;
 
 /**
  * Listeners like dockerd's {@code -H}: every entry of {@code imaged.hosts} becomes a Tomcat connector,
- * TCP or unix socket, all serving the same API.
+ * TCP or unix socket, all serving the same API. With {@code imaged.tls.*} every TCP connector speaks TLS (and
+ * requires a client certificate with {@code verify}); unix sockets stay plain, guarded by their file mode.
+ * Settings that cannot be served safely stop startup before any connector opens ({@link ListenerSettingsException}).
  */
 @Configuration
 public class ListenerConfiguration {
+    private static final Logger log = LoggerFactory.getLogger(ListenerConfiguration.class);
 
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> imagedListeners(ImagedProperties props) {
         return factory -> {
-            List<HostSpec> hosts = props.effectiveHosts().stream().map(HostSpec::parse).toList();
+            ListenerTls tls = ListenerTls.load(props.tls());
+            int defaultPort = tls.on() ? HostSpec.TLS_PORT : HostSpec.PLAIN_PORT;
+            List<HostSpec> hosts = props.effectiveHosts().stream().map(s -> HostSpec.parse(s, defaultPort)).toList();
+            List<String> exposed = NonLoopbackRule.check(hosts, tls, props.tcpUnauthenticated());
+            tls.warnings().forEach(w -> log.warn("{}", w));
+            if (tls.on() && hosts.stream().allMatch(h -> h.unixPath() != null)) {
+                log.warn("imaged.tls.cert and imaged.tls.key are set but imaged.hosts has no tcp:// listener: TLS is not used");
+            }
+            exposed.forEach(w -> log.warn("{}", w));
+            if (tls.on()) log.info("{}", tls.describe());
+
             HostSpec first = hosts.get(0);
-            configure(factory, first);
+            configure(factory, first, tls);
             for (HostSpec h : hosts.subList(1, hosts.size())) {
                 Connector c = new Connector(TomcatServletWebServerFactory.DEFAULT_PROTOCOL);
-                applyTo(c, h);
+                applyTo(c, h, tls);
                 factory.addAdditionalTomcatConnectors(c);
             }
             factory.addConnectorCustomizers(ListenerConfiguration::tune);
@@ -42,22 +56,19 @@ public class ListenerConfiguration {
         };
     }
 
-    private static void configure(TomcatServletWebServerFactory factory, HostSpec h) {
+    private static void configure(TomcatServletWebServerFactory factory, HostSpec h, ListenerTls tls) {
         if (h.unixPath() != null) {
             prepareSocketPath(h.unixPath());
             factory.setPort(0);
             factory.addConnectorCustomizers(c -> setUnix(c, h.unixPath()));
         } else {
             factory.setPort(h.port());
-            try {
-                factory.setAddress(InetAddress.getByName(h.host()));
-            } catch (IOException e) {
-                throw new IllegalStateException("invalid listen address " + h.host(), e);
-            }
+            factory.setAddress(NonLoopbackRule.address(h));
+            factory.addConnectorCustomizers(tls::applyTo);
         }
     }
 
-    private static void applyTo(Connector c, HostSpec h) {
+    private static void applyTo(Connector c, HostSpec h, ListenerTls tls) {
         tune(c);
         if (h.unixPath() != null) {
             prepareSocketPath(h.unixPath());
@@ -65,6 +76,7 @@ public class ListenerConfiguration {
         } else {
             c.setPort(h.port());
             c.setProperty("address", h.host());
+            tls.applyTo(c);
         }
     }
 

@@ -18,15 +18,17 @@ public final class DockerCli {
     private final String host;
     private final Path config;
     private final String apiVersion;
+    private final Map<String, String> extraEnv;
 
     public DockerCli(String dockerHost, Path configDir) {
-        this(dockerHost, configDir, null);
+        this(dockerHost, configDir, null, Map.of());
     }
 
-    private DockerCli(String dockerHost, Path configDir, String apiVersion) {
+    private DockerCli(String dockerHost, Path configDir, String apiVersion, Map<String, String> extraEnv) {
         this.host = dockerHost;
         this.config = configDir;
         this.apiVersion = apiVersion;
+        this.extraEnv = Map.copyOf(extraEnv);
         try {
             Files.createDirectories(configDir);
         } catch (IOException e) {
@@ -36,7 +38,14 @@ public final class DockerCli {
 
     /** The same CLI pinned to an older API version (DOCKER_API_VERSION), as an old client would talk. */
     public DockerCli withApiVersion(String version) {
-        return new DockerCli(host, config, version);
+        return new DockerCli(host, config, version, extraEnv);
+    }
+
+    /** The same CLI with one more environment variable (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, ...). */
+    public DockerCli withEnv(String name, String value) {
+        Map<String, String> env = new java.util.LinkedHashMap<>(extraEnv);
+        env.put(name, value);
+        return new DockerCli(host, config, apiVersion, env);
     }
 
     public static boolean available() {
@@ -72,7 +81,10 @@ public final class DockerCli {
         env.put("DOCKER_CONFIG", config.toString());
         env.remove("DOCKER_CONTEXT");
         env.remove("DOCKER_API_VERSION");
+        env.remove("DOCKER_TLS_VERIFY");
+        env.remove("DOCKER_CERT_PATH");
         if (apiVersion != null) env.put("DOCKER_API_VERSION", apiVersion);
+        env.putAll(extraEnv);
         try {
             Process p = pb.start();
             CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
@@ -106,6 +118,9 @@ public final class DockerCli {
         pb.environment().put("DOCKER_CONFIG", config.toString());
         pb.environment().remove("DOCKER_CONTEXT");
         pb.environment().remove("DOCKER_API_VERSION");
+        pb.environment().remove("DOCKER_TLS_VERIFY");
+        pb.environment().remove("DOCKER_CERT_PATH");
+        pb.environment().putAll(extraEnv);
         try {
             Process p = pb.start();
             p.getOutputStream().close();

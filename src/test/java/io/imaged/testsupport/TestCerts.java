@@ -19,8 +19,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A throw-away PKI made with the {@code openssl} CLI at test time (no key is committed): a CA, a server
- * certificate for {@code IP:127.0.0.1} and {@code DNS:localhost}, and client certificates signed by the same CA
- * whose keys are in the three PEM forms dockerd accepts (PKCS#1 RSA, SEC1 EC, PKCS#8).
+ * certificate for {@code IP:127.0.0.1} and {@code DNS:localhost}, and client (or more server) certificates signed by
+ * the same CA whose keys are in the PEM forms dockerd accepts (PKCS#1 RSA, SEC1 EC, PKCS#8). Two instances in two
+ * directories are two unrelated CAs.
  */
 public final class TestCerts {
     private static final String CONF = """
@@ -52,7 +53,9 @@ public final class TestCerts {
         /** {@code -----BEGIN EC PARAMETERS-----} then {@code -----BEGIN EC PRIVATE KEY-----}, as openssl ecparam writes */
         SEC1_EC,
         /** {@code -----BEGIN PRIVATE KEY-----} (an EC key) */
-        PKCS8
+        PKCS8,
+        /** {@code -----BEGIN PRIVATE KEY-----} (an RSA key) */
+        PKCS8_RSA
     }
 
     private TestCerts(Path dir) {
@@ -83,14 +86,42 @@ public final class TestCerts {
      */
     public void client(String name, KeyForm form) throws IOException {
         String key = name + ".key";
+        newKey(key, form);
+        openssl("req", "-new", "-key", key, "-out", name + ".csr", "-subj", "/CN=imaged test client " + name, "-config", "openssl.cnf");
+        sign(name + ".csr", name + ".cert", "client");
+        openssl("pkcs12", "-export", "-inkey", key, "-in", name + ".cert", "-out", name + ".p12", "-passout", "pass:test");
+    }
+
+    /**
+     * Makes a server certificate {@code <name>.cert} (for {@code IP:127.0.0.1} and {@code DNS:localhost}) with its
+     * key {@code <name>.key} in the given form.
+     */
+    public void server(String name, KeyForm form) throws IOException {
+        String key = name + ".key";
+        newKey(key, form);
+        openssl("req", "-new", "-key", key, "-out", name + ".csr", "-subj", "/CN=imaged test server " + name, "-config", "openssl.cnf");
+        sign(name + ".csr", name + ".cert", "server");
+    }
+
+    /**
+     * Writes the files the docker CLI reads from {@code DOCKER_CERT_PATH} (and docker-java from its cert path):
+     * {@code ca.pem} (this CA), {@code cert.pem} and {@code key.pem} (client certificate {@code client}).
+     */
+    public Path dockerCertPath(String client, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.copy(caCert(), dir.resolve("ca.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(clientCert(client), dir.resolve("cert.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(clientKey(client), dir.resolve("key.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return dir;
+    }
+
+    private void newKey(String key, KeyForm form) throws IOException {
         switch (form) {
             case PKCS1_RSA -> openssl("genrsa", "-traditional", "-out", key, "2048");
             case SEC1_EC -> openssl("ecparam", "-genkey", "-name", "prime256v1", "-out", key);
             case PKCS8 -> openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key);
+            case PKCS8_RSA -> openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key);
         }
-        openssl("req", "-new", "-key", key, "-out", name + ".csr", "-subj", "/CN=imaged test client " + name, "-config", "openssl.cnf");
-        sign(name + ".csr", name + ".cert", "client");
-        openssl("pkcs12", "-export", "-inkey", key, "-in", name + ".cert", "-out", name + ".p12", "-passout", "pass:test");
     }
 
     private void sign(String csr, String out, String extensions) throws IOException {
@@ -143,6 +174,11 @@ public final class TestCerts {
 
     /** An HTTP client (JDK only, independent of imaged) trusting the test CA, presenting {@code client} if not null. */
     public HttpClient httpClient(String client) {
+        return HttpClient.newBuilder().sslContext(sslContext(client)).version(HttpClient.Version.HTTP_1_1).build();
+    }
+
+    /** A TLS context trusting the test CA, presenting client certificate {@code client} if not null. */
+    public SSLContext sslContext(String client) {
         try {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
@@ -163,7 +199,7 @@ public final class TestCerts {
             }
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-            return HttpClient.newBuilder().sslContext(ctx).version(HttpClient.Version.HTTP_1_1).build();
+            return ctx;
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException(e);
         }
