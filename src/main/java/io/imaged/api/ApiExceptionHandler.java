@@ -51,11 +51,29 @@ public class ApiExceptionHandler {
         // the client hung up; there is nobody to answer
     }
 
+    /** A client that goes away is not an error of imaged's: one line, no stack trace, no answer. */
+    @ExceptionHandler(ClientGoneException.class)
+    void clientGone(ClientGoneException e) {
+        log.info("{}", e.getMessage());
+    }
+
     @ExceptionHandler(Exception.class)
     ResponseEntity<ErrorBody> internal(Exception e, HttpServletResponse response) {
+        if (isClientAbort(e)) {
+            // Tomcat's word for a connection the client closed while we read or wrote it
+            log.info("request ended: the client went away ({})", e.getClass().getSimpleName());
+            return null;
+        }
         log.error("request failed", e);
         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return body(HttpStatus.INTERNAL_SERVER_ERROR, msg);
+    }
+
+    private static boolean isClientAbort(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.catalina.connector.ClientAbortException) return true;
+        }
+        return false;
     }
 
     private static ResponseEntity<ErrorBody> body(HttpStatus status, String message) {

@@ -12,6 +12,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.WebAsyncTask;
 
 import java.io.IOException;
 import java.util.List;
@@ -23,16 +24,18 @@ public class ImageCreateController {
     private final ImportService importer;
     private final UrlImporter urlImporter;
     private final PullHandler puller;
+    private final LongRequests longRequests;
 
-    public ImageCreateController(ImportService importer, UrlImporter urlImporter, PullHandler puller) {
+    public ImageCreateController(ImportService importer, UrlImporter urlImporter, PullHandler puller, LongRequests longRequests) {
         this.importer = importer;
         this.urlImporter = urlImporter;
         this.puller = puller;
+        this.longRequests = longRequests;
     }
 
     @Operation(summary = "Create an image by importing it or pulling it")
     @PostMapping("/images/create") // no produces: clients send any Accept (docker-java: text/plain), dockerd ignores it
-    public ResponseEntity<String> create(@RequestParam(required = false) String fromImage,
+    public WebAsyncTask<ResponseEntity<String>> create(@RequestParam(required = false) String fromImage,
                                          @RequestParam(required = false) String fromSrc,
                                          @RequestParam(required = false) String repo,
                                          @RequestParam(required = false) String tag,
@@ -43,16 +46,24 @@ public class ImageCreateController {
         if (fromSrc != null && !fromSrc.isEmpty()) {
             ImportService.Request req = importer.prepare(repo, tag, fromSrc, message, changes == null ? List.of() : changes, platform);
             if (!fromSrc.equals("-")) {
-                urlImporter.importFrom(req, fromSrc, response); // streams its own progress answer
-                return null;
+                return longRequests.answer(() -> {
+                    urlImporter.importFrom(req, fromSrc, response); // streams its own progress answer
+                    return null;
+                });
             }
-            Image img = importer.importTar(req, request.getInputStream());
-            return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON)
-                    .body("{\"status\":\"" + img.id() + "\"}\r\n");
+            // the body is read on the upload pool, not on a Tomcat worker (see LongRequests)
+            RequestBody body = RequestBody.of(request);
+            return longRequests.upload("import", body, () -> {
+                Image img = importer.importTar(req, body);
+                return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON)
+                        .body("{\"status\":\"" + img.id() + "\"}\r\n");
+            });
         }
         if (fromImage != null && !fromImage.isEmpty()) {
-            puller.pull(fromImage, tag, platform, request, response);
-            return null; // the progress stream has been written
+            return longRequests.answer(() -> {
+                puller.pull(fromImage, tag, platform, request, response);
+                return null; // the progress stream has been written
+            });
         }
         throw ApiException.badRequest("fromImage or fromSrc is required");
     }
