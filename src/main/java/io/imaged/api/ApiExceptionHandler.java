@@ -20,6 +20,11 @@ import org.springframework.web.servlet.resource.NoResourceFoundException;
 @RestControllerAdvice
 public class ApiExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+    private final java.time.Duration bodyTimeout;
+
+    public ApiExceptionHandler(io.imaged.config.ImagedProperties props) {
+        this.bodyTimeout = props.requestBodyTimeout();
+    }
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<ErrorBody> api(ApiException e) {
@@ -55,6 +60,17 @@ public class ApiExceptionHandler {
     @ExceptionHandler(ClientGoneException.class)
     void clientGone(ClientGoneException e) {
         log.info("{}", e.getMessage());
+    }
+
+    /**
+     * Tomcat's timeout of a connection that sent nothing (a stalled body read on {@link LongRequests}' pool): the
+     * container fails the async request with this before the reading thread sees it. A client's fault, not ours.
+     */
+    @ExceptionHandler(java.net.SocketTimeoutException.class)
+    ResponseEntity<ErrorBody> stalled(java.net.SocketTimeoutException e) {
+        String msg = "no request body data received for " + bodyTimeout.toSeconds() + "s (imaged.request-body-timeout)";
+        log.info("request cut: {}", msg);
+        return body(HttpStatus.BAD_REQUEST, msg);
     }
 
     @ExceptionHandler(Exception.class)

@@ -19,6 +19,7 @@ import java.util.concurrent.Callable;
  */
 @Component
 public class LongRequests implements DisposableBean {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LongRequests.class);
     /** Bodies read at once; more wait in the queue. A stalled one holds its thread for at most the body timeout. */
     static final int UPLOAD_THREADS = 128;
     /** Streamed answers written at once (pull and push also share the daemon-wide transfer slots). */
@@ -55,8 +56,11 @@ public class LongRequests implements DisposableBean {
                 return work.call();
             } catch (Exception e) {
                 switch (body.failure()) {
-                    case TIMED_OUT -> throw ApiException.badRequest(what + ": no request body data received for "
+                    case TIMED_OUT -> {
+                        log.info("{} cut: no request body data received for {}s", what, bodyTimeout.toSeconds());
+                        throw ApiException.badRequest("no request body data received for "
                             + bodyTimeout.toSeconds() + "s (imaged.request-body-timeout)");
+                    }
                     case CLIENT_GONE -> throw new ClientGoneException(what);
                     default -> throw e;
                 }
