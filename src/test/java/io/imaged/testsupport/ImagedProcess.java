@@ -65,7 +65,8 @@ public final class ImagedProcess implements AutoCloseable {
         cmd.addAll(extraArgs);
         process = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        waitReady(Duration.ofSeconds(60));
+        // -Dimaged.start-timeout-seconds=180 on a machine so loaded that Spring Boot needs more than a minute to start
+        waitReady(Duration.ofSeconds(Long.getLong("imaged.start-timeout-seconds", 60)));
     }
 
     private void waitReady(Duration timeout) throws IOException {
