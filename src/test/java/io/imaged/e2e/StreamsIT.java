@@ -120,7 +120,7 @@ class StreamsIT {
                     assertThat((System.nanoTime() - t) / 1e9).as(path + " seconds").isLessThan(2.0);
                 }
             }
-            assertThat(docker.run("images").ok().stdout()).contains("localhost/streams/base");
+            assertThat(docker.run("images").ok().stdout()).contains("LOCALHOST/streams/base");
 
             // every one of the 200 event streams is alive and gets a new event
             docker.run("tag", "LOCALHOST/streams/base:1", "localhost/streams/seen:1").ok();
