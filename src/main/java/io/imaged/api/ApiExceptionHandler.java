@@ -25,6 +25,11 @@ public class ApiExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
     /** Go's {@code http.Error} content type. */
     static final MediaType PLAIN_TEXT_ERROR = new MediaType("text", "plain", java.nio.charset.StandardCharsets.UTF_8);
+    private final java.time.Duration bodyTimeout;
+
+    public ApiExceptionHandler(io.imaged.config.ImagedProperties props) {
+        this.bodyTimeout = props.requestBodyTimeout();
+    }
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<Object> api(ApiException e, HttpServletRequest request) {
@@ -68,13 +73,42 @@ public class ApiExceptionHandler {
         // the client hung up; there is nobody to answer
     }
 
+    /** A client that goes away is not an error of imaged's: one line, no stack trace, no answer. */
+    @ExceptionHandler(ClientGoneException.class)
+    void clientGone(ClientGoneException e) {
+        log.info("{}", e.getMessage());
+    }
+
+    /**
+     * Tomcat's timeout of a connection that sent nothing (a stalled body read on {@link LongRequests}' pool): the
+     * container fails the async request with this before the reading thread sees it. A client's fault, not ours.
+     */
+    @ExceptionHandler(java.net.SocketTimeoutException.class)
+    ResponseEntity<Object> stalled(java.net.SocketTimeoutException e, HttpServletRequest request) {
+        String msg = "no request body data received for " + bodyTimeout.toSeconds() + "s (imaged.request-body-timeout)";
+        log.info("request cut: {}", msg);
+        return body(request, HttpStatus.BAD_REQUEST, msg);
+    }
+
     @ExceptionHandler(Exception.class)
     ResponseEntity<Object> internal(Exception e, HttpServletRequest request) {
         if (TomcatErrors.isMalformedBody(e)) return malformedBody(request);
+        if (isClientAbort(e)) {
+            // Tomcat's word for a connection the client closed while we read or wrote it
+            log.info("request ended: the client went away ({})", e.getClass().getSimpleName());
+            return null;
+        }
         log.error("request failed", e);
         // a failure of the store's own files is worded without its paths, and no message names a Java class
         return body(request, HttpStatus.INTERNAL_SERVER_ERROR,
                 ErrorMessages.safe(io.imaged.store.StoreErrors.message(e), "internal server error"));
+    }
+
+    private static boolean isClientAbort(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.catalina.connector.ClientAbortException) return true;
+        }
+        return false;
     }
 
     private static ResponseEntity<Object> body(HttpServletRequest request, HttpStatus status, String message) {

@@ -12,6 +12,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.WebAsyncTask;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -25,31 +26,34 @@ public class ArchiveController {
     private final SaveService saver;
     private final LoadService loader;
     private final ObjectMapper json;
+    private final LongRequests longRequests;
 
-    public ArchiveController(SaveService saver, LoadService loader, ObjectMapper json) {
+    public ArchiveController(SaveService saver, LoadService loader, ObjectMapper json, LongRequests longRequests) {
         this.saver = saver;
         this.loader = loader;
         this.json = json;
+        this.longRequests = longRequests;
     }
 
     @Operation(summary = "Export an image")
     @GetMapping("/images/{name}/get")
-    public void saveOne(@PathVariable String name, @RequestParam(required = false) String platform,
-                        HttpServletResponse response) throws IOException {
-        save(List.of(name), platform, response);
+    public WebAsyncTask<Void> saveOne(@PathVariable String name, @RequestParam(required = false) String platform,
+                                      HttpServletResponse response) {
+        return longRequests.answer(() -> save(List.of(name), platform, response));
     }
 
     @Operation(summary = "Export several images")
     @GetMapping("/images/get")
-    public void saveMany(@RequestParam(required = false) List<String> names, @RequestParam(required = false) String platform,
-                         HttpServletRequest request, HttpServletResponse response) throws IOException {
+    public WebAsyncTask<Void> saveMany(@RequestParam(required = false) List<String> names, @RequestParam(required = false) String platform,
+                                       HttpServletRequest request, HttpServletResponse response) {
         // each names= value as sent (Spring's List binding splits one value at commas and trims it, so
         // "busybox:1.36%00" became "busybox:1.36"); the parameter stays declared for the API document
-        save(QueryValues.all(request, "names"), platform, response);
+        List<String> each = QueryValues.all(request, "names");
+        return longRequests.answer(() -> save(each, platform, response));
     }
 
     /** Resolves every name first (a 404 is still a plain error), then streams the tar straight to the client. */
-    private void save(List<String> names, String platform, HttpServletResponse response) throws IOException {
+    private Void save(List<String> names, String platform, HttpServletResponse response) throws IOException {
         try (SaveService.Plan plan = saver.prepare(names, platform)) {
             response.setStatus(200);
             response.setContentType("application/x-tar");
@@ -57,19 +61,28 @@ public class ArchiveController {
             saver.write(plan, out);
             out.flush();
         }
+        return null;
     }
 
     @Operation(summary = "Import images")
     @PostMapping("/images/load")
-    public void load(@RequestParam(defaultValue = "false") boolean quiet, HttpServletRequest request,
-                     HttpServletResponse response) throws IOException {
+    public WebAsyncTask<Void> load(@RequestParam(defaultValue = "false") boolean quiet, HttpServletRequest request,
+                                   HttpServletResponse response) throws IOException {
+        // the body is read on the upload pool, not on a Tomcat worker (see LongRequests); a body that stalls or a
+        // client that leaves is not a load error: LongRequests answers 400 or logs one line, and nothing is stored
+        RequestBody body = RequestBody.of(request);
+        return longRequests.upload("load", body, () -> load(quiet, body, response));
+    }
+
+    private Void load(boolean quiet, RequestBody body, HttpServletResponse response) throws IOException {
         // everything is checked and stored before the answer starts; still, like dockerd, a failed load is a 200
         // whose JSON stream holds the error (docker-py's images.load raises ImageLoadError only from there, and the
         // CLI prints it without "Error response from daemon: ")
         LoadService.Result result;
         try {
-            result = loader.load(request.getInputStream());
+            result = loader.load(body);
         } catch (ApiException e) {
+            if (body.failure() != RequestBody.Failure.NONE) throw e; // the body's fault, not the archive's
             response.setStatus(200);
             response.setContentType("application/json");
             Map<String, Object> m = new java.util.LinkedHashMap<>();
@@ -79,7 +92,7 @@ public class ArchiveController {
             out.write(json.writeValueAsBytes(m));
             out.write('\n');
             out.flush();
-            return;
+            return null;
         }
         response.setStatus(200);
         response.setContentType("application/json");
@@ -100,5 +113,6 @@ public class ArchiveController {
             out.write('\n');
         }
         out.flush();
+        return null;
     }
 }

@@ -6,6 +6,7 @@ import io.imaged.events.EventBus;
 import io.imaged.events.EventFilter;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpStatus;
@@ -15,30 +16,31 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code GET /events} after moby's getEvents: the buffered events between since and until, then, unless
- * until has passed, live events until until (or until the client goes away), one JSON object per line.
+ * until has passed, live events until until (or until the client goes away, or imaged stops), one JSON object
+ * per line.
  */
 @RestController
 @Tag(name = "System")
 public class EventsController {
-    /** A slow consumer may fall behind this far before it is cut off, rather than buffering without bound. */
-    private static final int MAX_PENDING = 10_000;
     private final EventBus bus;
+    private final EventStreams streams;
     private final ObjectMapper json;
 
-    public EventsController(EventBus bus, ObjectMapper json) {
+    public EventsController(EventBus bus, EventStreams streams, ObjectMapper json) {
         this.bus = bus;
+        this.streams = streams;
         this.json = json;
     }
 
+    /**
+     * Checks the request, then hands the answer to {@link EventStreams}: the worker thread returns at once and the
+     * stream holds no thread while it waits for events.
+     */
     @Operation(summary = "Monitor events")
     @GetMapping("/events")
     public void events(@RequestParam(required = false) String since, @RequestParam(required = false) String until,
@@ -56,53 +58,30 @@ public class EventsController {
 
         response.setStatus(200);
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-        OutputStream out = response.getOutputStream();
-        out.flush(); // headers now, as dockerd does, so clients know the stream is open
-        BlockingQueue<Event> live = new LinkedBlockingQueue<>(MAX_PENDING);
-        try (EventBus.Subscription sub = bus.subscribe(e -> {
-            if (filter.test(e)) live.offer(e);
-        })) {
-            // any since or until (even 0, which is 1970 and not "unset") replays the ring, as moby's loadBufferedEvents
-            if (given(since) || given(until)) {
-                for (Event e : sub.past()) {
-                    if (e.timeNano() < sinceNano) continue;
-                    if (given(until) && e.timeNano() > untilNano) continue;
-                    if (filter.test(e)) write(out, e, version);
-                }
-                out.flush();
+        AsyncContext ctx = request.startAsync(request, response);
+        ctx.setTimeout(0);
+        EventStreams.Stream stream = streams.open(ctx, response.getOutputStream(), version);
+        EventBus.Subscription sub = bus.subscribe(e -> {
+            if (!filter.test(e)) return;
+            if (given(until) && e.timeNano() > untilNano) stream.finish();
+            else stream.sendLive(e);
+        });
+        stream.onEnd(sub::close);
+        // any since or until (even 0, which is 1970 and not "unset") replays the ring, as moby's loadBufferedEvents
+        if (given(since) || given(until)) {
+            for (Event e : sub.past()) {
+                if (e.timeNano() < sinceNano) continue;
+                if (given(until) && e.timeNano() > untilNano) continue;
+                if (filter.test(e)) stream.send(e);
             }
-            if (onlyPast) return;
-            while (true) {
-                long waitMs = 1000;
-                if (given(until)) {
-                    long left = (untilNano - System.currentTimeMillis() * 1_000_000L) / 1_000_000L;
-                    if (left <= 0) return;
-                    waitMs = Math.min(waitMs, left);
-                }
-                Event e;
-                try {
-                    e = live.poll(waitMs, TimeUnit.MILLISECONDS);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                if (e == null) continue;
-                if (given(until) && e.timeNano() > untilNano) return;
-                write(out, e, version);
-                out.flush();
-            }
-        } catch (IOException clientGone) {
-            // the client closed the stream: nothing more to do
         }
+        stream.replayDone();
+        if (onlyPast) stream.finish();
+        else if (given(until)) stream.finishAfter((untilNano - now) / 1_000_000L);
     }
 
     private static boolean given(String time) {
         return time != null && !time.isEmpty();
-    }
-
-    private void write(OutputStream out, Event e, ApiVersion version) throws IOException {
-        out.write(json.writeValueAsBytes(toJson(e, version)));
-        out.write('\n');
     }
 
     /**

@@ -12,6 +12,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.WebAsyncTask;
 
 import java.io.IOException;
 import java.util.List;
@@ -23,16 +24,18 @@ public class ImageCreateController {
     private final ImportService importer;
     private final UrlImporter urlImporter;
     private final PullHandler puller;
+    private final LongRequests longRequests;
 
-    public ImageCreateController(ImportService importer, UrlImporter urlImporter, PullHandler puller) {
+    public ImageCreateController(ImportService importer, UrlImporter urlImporter, PullHandler puller, LongRequests longRequests) {
         this.importer = importer;
         this.urlImporter = urlImporter;
         this.puller = puller;
+        this.longRequests = longRequests;
     }
 
     @Operation(summary = "Create an image by importing it or pulling it")
     @PostMapping("/images/create") // no produces: clients send any Accept (docker-java: text/plain), dockerd ignores it
-    public ResponseEntity<String> create(@RequestParam(required = false) String fromImage,
+    public WebAsyncTask<ResponseEntity<String>> create(@RequestParam(required = false) String fromImage,
                                          @RequestParam(required = false) String fromSrc,
                                          @RequestParam(required = false) String repo,
                                          @RequestParam(required = false) String tag,
@@ -40,24 +43,31 @@ public class ImageCreateController {
                                          @RequestParam(required = false) List<String> changes,
                                          @RequestParam(required = false) String platform,
                                          HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (ApiVersion.of(request).lessThan("1.32")) {
-            platform = null; // dockerd reads platform from API 1.32 on; older clients' platform means nothing
-        }
+        // dockerd reads platform from API 1.32 on; older clients' platform means nothing
+        String platformOf = ApiVersion.of(request).lessThan("1.32") ? null : platform;
         if (fromSrc != null && !fromSrc.isEmpty()) {
             // each changes= value whole, as dockerd reads r.Form["changes"] (Spring's List binding would split
             // "ENV A=1,2" at the comma); the parameter stays declared for the API document
-            ImportService.Request req = importer.prepare(repo, tag, fromSrc, message, QueryValues.all(request, "changes"), platform);
+            ImportService.Request req = importer.prepare(repo, tag, fromSrc, message, QueryValues.all(request, "changes"), platformOf);
             if (!fromSrc.equals("-")) {
-                urlImporter.importFrom(req, fromSrc, response); // streams its own progress answer
-                return null;
+                return longRequests.answer(() -> {
+                    urlImporter.importFrom(req, fromSrc, response); // streams its own progress answer
+                    return null;
+                });
             }
-            Image img = importer.importTar(req, request.getInputStream());
-            return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON)
-                    .body("{\"status\":\"" + img.id() + "\"}\r\n");
+            // the body is read on the upload pool, not on a Tomcat worker (see LongRequests)
+            RequestBody body = RequestBody.of(request);
+            return longRequests.upload("import", body, () -> {
+                Image img = importer.importTar(req, body);
+                return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON)
+                        .body("{\"status\":\"" + img.id() + "\"}\r\n");
+            });
         }
         if (fromImage != null && !fromImage.isEmpty()) {
-            puller.pull(fromImage, tag, platform, request, response);
-            return null; // the progress stream has been written
+            return longRequests.answer(() -> {
+                puller.pull(fromImage, tag, platformOf, request, response);
+                return null; // the progress stream has been written
+            });
         }
         throw ApiException.badRequest("fromImage or fromSrc is required");
     }

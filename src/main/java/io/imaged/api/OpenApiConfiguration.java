@@ -9,6 +9,12 @@ import org.springframework.context.annotation.Configuration;
 /** The title block of the OpenAPI document springdoc serves at /v3/api-docs (committed as openapi/imaged.json). */
 @Configuration
 public class OpenApiConfiguration {
+    static {
+        // long requests return a WebAsyncTask (see LongRequests): document what it yields, not the task object
+        org.springdoc.core.utils.SpringDocUtils.getConfig()
+                .addResponseWrapperToIgnore(org.springframework.web.context.request.async.WebAsyncTask.class);
+    }
+
     @Bean
     OpenAPI imagedOpenApi() {
         return new OpenAPI().info(new Info()

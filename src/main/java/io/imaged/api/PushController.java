@@ -13,6 +13,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.WebAsyncTask;
 
 import java.io.IOException;
 
@@ -26,33 +27,41 @@ import java.io.IOException;
 public class PushController {
     private final PushService pushes;
     private final ObjectMapper json;
+    private final LongRequests longRequests;
 
-    public PushController(PushService pushes, ObjectMapper json) {
+    public PushController(PushService pushes, ObjectMapper json, LongRequests longRequests) {
         this.pushes = pushes;
         this.json = json;
+        this.longRequests = longRequests;
     }
 
     @Operation(summary = "Push an image")
     @PostMapping(value = "/images/{name}/push", produces = MediaType.APPLICATION_JSON_VALUE)
-    public void push(@PathVariable String name, @RequestParam(required = false) String tag,
-                     @RequestParam(required = false) String platform, HttpServletRequest request,
-                     HttpServletResponse response) throws IOException {
-        AuthConfig auth = credentials(request);
-        PushService.Prepared prepared = pushes.prepare(name, tag, platform, auth);
-        response.setStatus(200);
-        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-        response.flushBuffer();
-        pushes.push(prepared, new ProgressOutput(response.getOutputStream(), json));
+    public WebAsyncTask<Void> push(@PathVariable String name, @RequestParam(required = false) String tag,
+                                   @RequestParam(required = false) String platform, HttpServletRequest request,
+                                   HttpServletResponse response) throws IOException {
+        // the push runs (and its progress streams) on LongRequests' pool, not on a Tomcat worker; old clients send
+        // their credentials as the body, so a body that stalls is answered as any upload's
+        RequestBody body = RequestBody.of(request);
+        return longRequests.upload("push", body, () -> {
+            AuthConfig auth = credentials(request, body);
+            PushService.Prepared prepared = pushes.prepare(name, tag, platform, auth);
+            response.setStatus(200);
+            response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+            response.flushBuffer();
+            pushes.push(prepared, new ProgressOutput(response.getOutputStream(), json));
+            return null;
+        });
     }
 
     /**
      * {@code X-Registry-Auth} (an undecodable value counts as no credentials, as in dockerd); without the header,
      * the legacy JSON body, and without either dockerd 20.10's 400.
      */
-    private AuthConfig credentials(HttpServletRequest request) throws IOException {
+    private AuthConfig credentials(HttpServletRequest request, RequestBody in) throws IOException {
         String header = request.getHeader("X-Registry-Auth");
         if (header != null) return AuthConfig.fromHeader(header, json);
-        byte[] body = request.getInputStream().readNBytes(64 << 10);
+        byte[] body = in.readNBytes(64 << 10);
         if (body.length == 0 || new String(body).isBlank()) {
             throw ApiException.badRequest("Bad parameters and missing X-Registry-Auth: EOF");
         }

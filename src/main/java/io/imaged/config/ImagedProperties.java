@@ -27,6 +27,9 @@ import java.util.List;
  * @param allowedHosts           {@code Host} header names, besides loopback ones, that a plain-HTTP loopback
  *                               listener answers (DNS-rebinding protection)
  * @param minApiVersion          the oldest Engine API version served ({@code /v1.12} and up by default)
+ * @param requestBodyTimeout     how long a request body (load, import, push's legacy credentials) may send nothing
+ *                               before it is cut (400, nothing stored); also how long a client may leave a
+ *                               streamed answer unread before it is cut (Tomcat's connection timeout)
  */
 @ConfigurationProperties("imaged")
 public record ImagedProperties(
@@ -41,7 +44,8 @@ public record ImagedProperties(
         @DefaultValue("false") boolean tcpUnauthenticated,
         @DefaultValue("") String apiCorsHeader,
         @DefaultValue List<String> allowedHosts,
-        @DefaultValue("1.12") String minApiVersion) {
+        @DefaultValue("1.12") String minApiVersion,
+        @DefaultValue("60s") Duration requestBodyTimeout) {
 
     /**
      * @param cert   PEM certificate (chain) the TCP listeners present; with {@code key}, turns TLS on

@@ -47,10 +47,10 @@ public class ListenerConfiguration {
             configure(factory, first, tls);
             for (HostSpec h : hosts.subList(1, hosts.size())) {
                 Connector c = new Connector(TomcatServletWebServerFactory.DEFAULT_PROTOCOL);
-                applyTo(c, h, tls);
+                applyTo(c, h, tls, props);
                 factory.addAdditionalTomcatConnectors(c);
             }
-            factory.addConnectorCustomizers(ListenerConfiguration::tune);
+            factory.addConnectorCustomizers(c -> tune(c, props));
             // which listener a request came through (the browser guard in api applies to TCP only)
             factory.addEngineValves(new ListenerValve());
         };
@@ -68,8 +68,8 @@ public class ListenerConfiguration {
         }
     }
 
-    private static void applyTo(Connector c, HostSpec h, ListenerTls tls) {
-        tune(c);
+    private static void applyTo(Connector c, HostSpec h, ListenerTls tls, ImagedProperties props) {
+        tune(c, props);
         if (h.unixPath() != null) {
             prepareSocketPath(h.unixPath());
             setUnix(c, h.unixPath());
@@ -85,8 +85,12 @@ public class ListenerConfiguration {
         c.setProperty("unixDomainSocketPathPermissions", "rw-rw----");
     }
 
-    /** Image names may arrive with %2F (docker-java encodes them); long streams must not time out. */
-    private static void tune(Connector c) {
+    /**
+     * Image names may arrive with %2F (docker-java encodes them); long streams must not time out, but a body that
+     * stops arriving must: Tomcat's connection timeout is the read timeout of a request body (also when it is read
+     * on LongRequests' pool, after the worker has returned) and the write timeout of a blocked answer.
+     */
+    private static void tune(Connector c, ImagedProperties props) {
         c.setEncodedSolidusHandling("decode");
         c.setProperty("relaxedPathChars", "[]|");
         c.setProperty("relaxedQueryChars", "[]|{}^\\`\"<>");
@@ -94,6 +98,7 @@ public class ListenerConfiguration {
         if (c.getProtocolHandler() instanceof AbstractHttp11Protocol<?> p) {
             p.setConnectionUploadTimeout(0);
             p.setDisableUploadTimeout(true);
+            p.setConnectionTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, props.requestBodyTimeout().toMillis())));
             p.setMaxSwallowSize(-1);
             p.setKeepAliveTimeout(120_000);
         }

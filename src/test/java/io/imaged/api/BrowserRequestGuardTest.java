@@ -169,7 +169,7 @@ class BrowserRequestGuardTest {
         ImagedProperties p = TestProperties.of(Path.of("/nonexistent"));
         ImagedProperties props = new ImagedProperties(p.dataRoot(), p.hosts(), p.maxConcurrentDownloads(),
                 p.maxConcurrentUploads(), p.partialRetention(), p.importMaxBytes(), p.registry(), p.tls(),
-                p.tcpUnauthenticated(), cors, allowedHosts, p.minApiVersion());
+                p.tcpUnauthenticated(), cors, allowedHosts, p.minApiVersion(), p.requestBodyTimeout());
         return new BrowserRequestGuard(props, new ObjectMapper());
     }
 

@@ -30,6 +30,7 @@ public final class TestProperties {
                 new ImagedProperties.Registry(List.of(), insecure, Duration.ofSeconds(5), Duration.ofSeconds(10), 3,
                         "http://127.0.0.1:1", "http://127.0.0.1:1", 4 << 20, Duration.ofMillis(10), loopbackInsecure,
                         DataSize.ofGigabytes(64)),
-                new ImagedProperties.Tls(null, null, null, false), false, "", List.of(), "1.12");
+                new ImagedProperties.Tls(null, null, null, false), false, "", List.of(), "1.12",
+                Duration.ofSeconds(60));
     }
 }

@@ -1,0 +1,81 @@
+package io.imaged.api;
+
+import io.imaged.config.ImagedProperties;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
+import org.springframework.stereotype.Component;
+import org.springframework.web.context.request.async.WebAsyncTask;
+
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/**
+ * Runs the requests that last as long as a client takes — uploads that read a body (load, import) and answers
+ * that stream (pull, push, save, URL import) — on pools of their own, as async servlet requests. Tomcat's
+ * worker thread is handed back at once, so a few hundred stalled uploads or slow downloads cannot take the
+ * workers that {@code /_ping}, {@code /version}, {@code /images/json} and inspect need (each listener has its
+ * own worker pool; these two pools are shared by all listeners). A pool that is busy queues further requests
+ * without holding any thread; a stalled body frees its thread after {@code imaged.request-body-timeout}.
+ */
+@Component
+public class LongRequests implements DisposableBean {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(LongRequests.class);
+    /** Bodies read at once; more wait in the queue. A stalled one holds its thread for at most the body timeout. */
+    static final int UPLOAD_THREADS = 128;
+    /** Streamed answers written at once (pull and push also share the daemon-wide transfer slots). */
+    static final int ANSWER_THREADS = 128;
+
+    private final ThreadPoolTaskExecutor uploads = pool("imaged-upload-", UPLOAD_THREADS);
+    private final ThreadPoolTaskExecutor answers = pool("imaged-answer-", ANSWER_THREADS);
+    private final Duration bodyTimeout;
+
+    public LongRequests(ImagedProperties props) {
+        this.bodyTimeout = props.requestBodyTimeout();
+    }
+
+    /** Threads are made when needed and end after 30 s idle, so an idle daemon keeps none of them. */
+    private static ThreadPoolTaskExecutor pool(String prefix, int threads) {
+        ThreadPoolTaskExecutor p = new ThreadPoolTaskExecutor();
+        p.setThreadNamePrefix(prefix);
+        p.setCorePoolSize(threads);
+        p.setMaxPoolSize(threads);
+        p.setAllowCoreThreadTimeOut(true);
+        p.setKeepAliveSeconds(30);
+        p.setDaemon(true);
+        p.initialize();
+        return p;
+    }
+
+    /**
+     * A request that reads {@code body}: a body that stops arriving becomes a 400 naming the timeout, a client that
+     * went away a {@link ClientGoneException}; in both cases the services have stored nothing of it.
+     */
+    <T> WebAsyncTask<T> upload(String what, RequestBody body, Callable<T> work) {
+        return new WebAsyncTask<>(null, uploads, () -> {
+            try {
+                return work.call();
+            } catch (Exception e) {
+                switch (body.failure()) {
+                    case TIMED_OUT -> {
+                        log.info("{} cut: no request body data received for {}s", what, bodyTimeout.toSeconds());
+                        throw ApiException.badRequest("no request body data received for "
+                            + bodyTimeout.toSeconds() + "s (imaged.request-body-timeout)");
+                    }
+                    case CLIENT_GONE -> throw new ClientGoneException(what);
+                    default -> throw e;
+                }
+            }
+        });
+    }
+
+    /** A request whose answer streams for as long as the work lasts. */
+    <T> WebAsyncTask<T> answer(Callable<T> work) {
+        return new WebAsyncTask<>(null, answers, work);
+    }
+
+    @Override
+    public void destroy() {
+        uploads.shutdown();
+        answers.shutdown();
+    }
+}

@@ -1,0 +1,72 @@
+package io.imaged.api;
+
+import jakarta.servlet.http.HttpServletRequest;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.SocketTimeoutException;
+
+/**
+ * A request body as the services read it, remembering why reading it failed: the client sent nothing for
+ * {@code imaged.request-body-timeout}, or went away. The services wrap read errors in their own words (a
+ * truncated tar, an invalid archive); the controller asks this afterwards, so a stalled upload is answered
+ * "request body: timed out" and a vanished client is logged as one line, not as a server error.
+ */
+final class RequestBody extends FilterInputStream {
+    enum Failure { NONE, TIMED_OUT, CLIENT_GONE }
+
+    private volatile Failure failure = Failure.NONE;
+
+    private RequestBody(InputStream in) {
+        super(in);
+    }
+
+    static RequestBody of(HttpServletRequest request) throws IOException {
+        return new RequestBody(request.getInputStream());
+    }
+
+    Failure failure() {
+        return failure;
+    }
+
+    @Override
+    public int read() throws IOException {
+        try {
+            return super.read();
+        } catch (IOException e) {
+            throw noted(e);
+        }
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        try {
+            return super.read(b, off, len);
+        } catch (IOException e) {
+            throw noted(e);
+        }
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+        try {
+            return super.skip(n);
+        } catch (IOException e) {
+            throw noted(e);
+        }
+    }
+
+    /** Every read error of the servlet stream is the client's side: Tomcat reports both cases as ClientAbortException. */
+    private IOException noted(IOException e) {
+        failure = causedByTimeout(e) ? Failure.TIMED_OUT : Failure.CLIENT_GONE;
+        return e;
+    }
+
+    private static boolean causedByTimeout(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SocketTimeoutException) return true;
+        }
+        return false;
+    }
+}
