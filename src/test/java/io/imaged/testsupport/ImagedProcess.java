@@ -53,8 +53,9 @@ public final class ImagedProcess implements AutoCloseable {
         cmd.add(jar().toString());
         cmd.add("--imaged.data-root=" + dataRoot);
         cmd.add("--imaged.hosts=unix://" + socket() + ",tcp://127.0.0.1:" + port);
-        cmd.add("--logging.level.root=WARN");
-        cmd.add("--logging.level.io.imaged=INFO");
+        // a test may choose the levels (a repeated argument would be joined into an invalid "WARN,DEBUG")
+        if (extraArgs.stream().noneMatch(a -> a.startsWith("--logging.level.root="))) cmd.add("--logging.level.root=WARN");
+        if (extraArgs.stream().noneMatch(a -> a.startsWith("--logging.level.io.imaged="))) cmd.add("--logging.level.io.imaged=INFO");
         // nothing leaves loopback, even when a test fails: docker.io points at a closed port unless a test says otherwise
         if (extraArgs.stream().noneMatch(a -> a.startsWith("--imaged.registry.docker-io-upstream="))) {
             cmd.add("--imaged.registry.docker-io-upstream=http://127.0.0.1:1");
@@ -65,7 +66,8 @@ public final class ImagedProcess implements AutoCloseable {
         cmd.addAll(extraArgs);
         process = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        waitReady(Duration.ofSeconds(60));
+        // a loaded machine (CI runners, shared hosts) can take minutes to start a JVM: -Dimaged.test.start-timeout-seconds
+        waitReady(Duration.ofSeconds(Long.getLong("imaged.test.start-timeout-seconds", 60)));
     }
 
     private void waitReady(Duration timeout) throws IOException {
