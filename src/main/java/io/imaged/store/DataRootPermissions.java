@@ -46,7 +46,13 @@ public final class DataRootPermissions {
         if (Files.exists(marker, LinkOption.NOFOLLOW_LINKS)) {
             changed += fixEntries(root);
         } else {
-            changed += fixTree(root);
+            int[] refused = {0};
+            changed += fixTree(root, refused);
+            if (refused[0] > 0) {
+                // e.g. certs.d files another user owns: the directories above them are closed; retry at the next start
+                log.warn("{} file(s) under the data root could not be made private (not owned by this user?)", refused[0]);
+                return changed;
+            }
             PrivateFiles.write(marker, "imaged keeps every file under this directory 0600 and every directory 0700\n"
                     .getBytes(java.nio.charset.StandardCharsets.UTF_8));
             AtomicFiles.fsyncDirectory(root);
@@ -61,25 +67,25 @@ public final class DataRootPermissions {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
             for (Path p : entries) {
                 PosixFileAttributes a = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                changed += fix(p, a);
+                changed += fixOrCount(p, a, new int[1]);
             }
         }
         return changed;
     }
 
-    private static int fixTree(final Path root) throws IOException {
+    private static int fixTree(final Path root, int[] refused) throws IOException {
         int[] changed = {0};
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
                 // the directory first, so that its entries are never more open than it is while the walk runs
-                if (!dir.equals(root)) changed[0] += fix(dir, posix(dir, attrs));
+                if (!dir.equals(root)) changed[0] += fixOrCount(dir, posix(dir, attrs), refused);
                 return FileVisitResult.CONTINUE;
             }
 
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                changed[0] += fix(file, posix(file, attrs));
+                changed[0] += fixOrCount(file, posix(file, attrs), refused);
                 return FileVisitResult.CONTINUE;
             }
 
@@ -90,6 +96,16 @@ public final class DataRootPermissions {
             }
         });
         return changed[0];
+    }
+
+    /** Like {@link #fix}, but a file this user may not change is counted in {@code refused} rather than stopping startup. */
+    private static int fixOrCount(Path p, PosixFileAttributes a, int[] refused) throws IOException {
+        try {
+            return fix(p, a);
+        } catch (java.nio.file.FileSystemException e) { // EPERM: owned by another user
+            refused[0]++;
+            return 0;
+        }
     }
 
     private static PosixFileAttributes posix(Path p, BasicFileAttributes attrs) throws IOException {

@@ -184,7 +184,12 @@ class CredentialLeakIT {
             assertThat(badLogin.statusCode()).isEqualTo(401);
             said.texts().add(badLogin.body());
 
-            // the identity token expires: pull and push fail, and say so without showing it
+            // the identity token expires: pull and push fail, and say so without showing it. The CLI's token is swapped for
+            // the one /auth just returned (never used, so no bearer token for it is cached), then every one is revoked
+            String fresh = login.body().replaceAll("(?s).*\"IdentityToken\":\"([^\"]+)\".*", "$1");
+            secrets.add(fresh);
+            Path configFile = dir.resolve(name + "-docker-config/config.json");
+            Files.writeString(configFile, Files.readString(configFile).replace(identityToken, fresh));
             tokens.revokeRefreshTokens();
             said.add(docker.run("rmi", token).ok());
             DockerCli.Result expired = docker.run("pull", token);
