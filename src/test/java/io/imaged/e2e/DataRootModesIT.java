@@ -75,7 +75,7 @@ class DataRootModesIT {
              ImagedProcess imaged = ImagedProcess.start(dir)) {
             useEveryPart(new DockerCli(imaged.dockerHost(), dir.resolve("docker-config")), registry, "fresh");
             Path root = imaged.dataRoot();
-            assertThat(count(root.resolve("blobs/sha256"), false)).isGreaterThanOrEqualTo(2); // a layer, a manifest
+            assertThat(count(root.resolve("blobs/sha256"), false)).isPositive(); // the layer
             assertThat(root.resolve("references/references.log")).exists();
             assertThat(wrongModes(root)).isEmpty();
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(imaged.socket()))).isEqualTo("rw-rw----");
