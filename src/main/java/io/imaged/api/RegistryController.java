@@ -71,11 +71,7 @@ public class RegistryController {
 
     @Operation(summary = "Check auth configuration", tags = "System")
     @PostMapping(value = "/auth", produces = MediaType.APPLICATION_JSON_VALUE)
-    public Map<String, String> login(@RequestBody(required = false) AuthConfig auth) {
-        String token = distribution.login(auth == null ? AuthConfig.ANONYMOUS : auth.normalised());
-        Map<String, String> out = new LinkedHashMap<>();
-        out.put("Status", "Login Succeeded");
-        out.put("IdentityToken", token);
-        return out;
+    public AuthResponse login(@RequestBody(required = false) AuthConfig auth) {
+        return AuthResponse.loginSucceeded(distribution.login(auth == null ? AuthConfig.ANONYMOUS : auth.normalised()));
     }
 }

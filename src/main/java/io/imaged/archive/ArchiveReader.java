@@ -70,7 +70,7 @@ public final class ArchiveReader {
     }
 
     public static Unpacked unpack(InputStream body, Path tempRoot) throws IOException {
-        Files.createDirectories(tempRoot);
+        io.imaged.store.PrivateFiles.createDirectories(tempRoot);
         Unpacked u = new Unpacked(Files.createTempDirectory(tempRoot, "load-"));
         try {
             read(Decompression.detect(body), u);

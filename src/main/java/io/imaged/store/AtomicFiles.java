@@ -16,8 +16,8 @@ public final class AtomicFiles {
 
     public static void write(Path target, byte[] bytes) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, ".tmp-" + target.getFileName(), "");
+        PrivateFiles.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, ".tmp-" + target.getFileName(), ""); // 0600 on POSIX file systems
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
                  OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {

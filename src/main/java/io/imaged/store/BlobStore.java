@@ -27,8 +27,8 @@ public class BlobStore {
     public BlobStore(Path root) throws IOException {
         this.dir = root.resolve("sha256");
         this.tmp = root.resolve("tmp");
-        Files.createDirectories(dir);
-        Files.createDirectories(tmp);
+        PrivateFiles.createDirectories(dir);
+        PrivateFiles.createDirectories(tmp);
     }
 
     public Path path(Digest d) {

@@ -25,8 +25,8 @@ public class FsStoreBackend implements StoreBackend {
     public FsStoreBackend(Path root) throws IOException {
         this.content = root.resolve("content").resolve("sha256");
         this.metadata = root.resolve("metadata").resolve("sha256");
-        Files.createDirectories(content);
-        Files.createDirectories(metadata);
+        PrivateFiles.createDirectories(content);
+        PrivateFiles.createDirectories(metadata);
     }
 
     @Override

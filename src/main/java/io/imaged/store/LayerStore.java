@@ -27,7 +27,7 @@ public class LayerStore {
     public LayerStore(Path root, ObjectMapper json) throws IOException {
         this.dir = root.resolve("sha256");
         this.json = json;
-        Files.createDirectories(dir);
+        PrivateFiles.createDirectories(dir);
     }
 
     /** Loads every layer whose blobs are all present; drops the rest (what a crash left half-done). */

@@ -22,9 +22,19 @@ import java.util.TreeMap;
 /**
  * repo:tag and repo@digest → image ID. Kept in memory; on disk as a snapshot plus an append-only journal
  * ({@code references.log}, one fsynced line per change), so a tag costs one small write however many
- * references exist. A torn last line (a crash mid-append) is ignored; startup compacts the journal.
+ * references exist. A torn last line (a crash mid-append) is ignored.
+ * <p>
+ * The journal is compacted at startup and whenever it holds more than {@link #compactAfter} entries
+ * (max({@value #MIN_JOURNAL_ENTRIES}, 4 × live references)), so it stays proportional to what is tagged however
+ * often tags come and go, and a compaction's cost (one snapshot) is spread over at least that many changes.
+ * A compaction writes the new snapshot atomically and only then starts a new journal. Every journal line sets a
+ * reference to its final value (put or remove, never relative), so replaying the old journal over the new snapshot
+ * changes nothing: a crash between the two steps leaves a store that reads the same as before and after.
  */
 public class ReferenceStore {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ReferenceStore.class);
+    /** A journal never compacts below this many entries: a few tags must not each rewrite the snapshot. */
+    static final int MIN_JOURNAL_ENTRIES = 1024;
     private final Path snapshot;
     private final Path journal;
     private final Map<String, Digest> byName = new TreeMap<>();
@@ -34,15 +44,18 @@ public class ReferenceStore {
     private final Map<Digest, List<ImageReference>> listsByImage = new HashMap<>();
     private FileChannel journalChannel;
     private BufferedWriter journalWriter;
+    /** Lines appended to the journal since the last compaction. */
+    private int journalEntries;
 
     public ReferenceStore(Path root) throws IOException {
-        Files.createDirectories(root);
+        PrivateFiles.createDirectories(root);
         this.snapshot = root.resolve("references.snapshot");
         this.journal = root.resolve("references.log");
         load();
     }
 
     private void load() throws IOException {
+        deleteTempFiles();
         List<String> lines = new ArrayList<>();
         for (Path p : List.of(snapshot, journal)) {
             if (!Files.exists(p)) continue;
@@ -79,15 +92,66 @@ public class ReferenceStore {
         return null;
     }
 
-    private synchronized void compact() throws IOException {
+    /** Snapshot temp files a crash left behind mid-compaction (the old snapshot and journal are still whole). */
+    private void deleteTempFiles() throws IOException {
+        try (var entries = Files.newDirectoryStream(snapshot.getParent(), ".tmp-*")) {
+            for (Path p : entries) Files.deleteIfExists(p);
+        }
+    }
+
+    /** The journal length above which it is folded into a new snapshot. */
+    int compactAfter() {
+        return Math.max(MIN_JOURNAL_ENTRIES, 4 * byName.size());
+    }
+
+    /** Lines in the journal now (for tests and the compaction rule). */
+    synchronized int journalEntries() {
+        return journalEntries;
+    }
+
+    /**
+     * Writes every live reference to a new snapshot (atomically: the commit point), then replaces the journal by an
+     * empty one. If the journal cannot be replaced, appending to the old one stays correct (see the class comment).
+     */
+    synchronized void compact() throws IOException {
+        beforeNewSnapshot();
         StringBuilder sb = new StringBuilder();
         byName.forEach((name, id) -> sb.append("+ ").append(name).append(' ').append(id).append('\n'));
         AtomicFiles.write(snapshot, sb.toString().getBytes(StandardCharsets.UTF_8));
+        afterNewSnapshot();
         closeJournal();
-        Files.deleteIfExists(journal);
-        AtomicFiles.fsyncDirectory(journal.getParent());
-        journalChannel = FileChannel.open(journal, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        try {
+            Files.deleteIfExists(journal);
+            AtomicFiles.fsyncDirectory(journal.getParent());
+            journalEntries = 0;
+        } finally {
+            openJournal();
+        }
+    }
+
+    /** Test hooks for crash points around the snapshot's commit; nothing in production. */
+    void beforeNewSnapshot() throws IOException {
+    }
+
+    void afterNewSnapshot() throws IOException {
+    }
+
+    private void openJournal() throws IOException {
+        journalChannel = PrivateFiles.openChannel(journal, StandardOpenOption.APPEND);
         journalWriter = new BufferedWriter(Channels.newWriter(journalChannel, StandardCharsets.UTF_8));
+    }
+
+    /** Compacts when the journal has grown past its bound; a failure leaves the (correct) longer journal in use. */
+    private void compactIfLong() {
+        if (journalEntries <= compactAfter()) return;
+        try {
+            compact();
+        } catch (IOException e) {
+            // the reason only: an IOException's message names the file, and no log line shows the data root's paths
+            String why = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                    : e.getClass().getSimpleName();
+            log.warn("cannot compact the reference journal ({}); will retry after the next change", why);
+        }
     }
 
     private void closeJournal() throws IOException {
@@ -101,6 +165,7 @@ public class ReferenceStore {
         journalWriter.write('\n');
         journalWriter.flush();
         journalChannel.force(false);
+        journalEntries++;
     }
 
     /** Points {@code ref} (fully qualified string) at {@code image}; returns the image it pointed at before. */
@@ -110,6 +175,7 @@ public class ReferenceStore {
         if (image.equals(old)) return old;
         append("+ " + name + " " + image);
         putInMemory(ref, image);
+        compactIfLong();
         return old;
     }
 
@@ -118,6 +184,7 @@ public class ReferenceStore {
         if (!byName.containsKey(name)) return false;
         append("- " + name);
         removeInMemory(name);
+        compactIfLong();
         return true;
     }
 

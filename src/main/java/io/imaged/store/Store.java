@@ -37,7 +37,7 @@ public class Store implements AutoCloseable {
         this.extraRoots = extraRoots;
         try {
             this.root = props.dataRoot().toAbsolutePath().normalize();
-            Files.createDirectories(root);
+            DataRootPermissions.secure(root);
             this.blobs = new BlobStore(root.resolve("blobs"));
             this.layers = new LayerStore(root.resolve("layerdb"), json);
             this.images = new ImageStore(new FsStoreBackend(root.resolve("image")), layers, json);

@@ -60,7 +60,7 @@ public class BlobLocations {
             changed = true;
         }
         if (changed) {
-            Files.createDirectories(file.getParent());
+            io.imaged.store.PrivateFiles.createDirectories(file.getParent());
             AtomicFiles.write(file, json.writeValueAsBytes(byDigest));
         }
     }

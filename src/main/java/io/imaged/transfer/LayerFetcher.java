@@ -276,7 +276,7 @@ public class LayerFetcher {
 
         private Fetched measure(RegistrySession.BlobStream net, long start, String mediaType) throws IOException {
             MessageDigest sha = Digest.newSha256();
-            try (OutputStream append = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+            try (OutputStream append = io.imaged.store.PrivateFiles.newOutputStream(part, StandardOpenOption.APPEND);
                  InputStream local = start > 0 ? new Limited(Files.newInputStream(part), start) : InputStream.nullInputStream()) {
                 InputStream network = net == null ? InputStream.nullInputStream() : new NetworkTee(net.body(), append, start);
                 HashingInputStream all = new HashingInputStream(new SequenceInputStream(local, network), sha, null);

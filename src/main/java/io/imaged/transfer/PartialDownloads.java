@@ -36,7 +36,7 @@ public class PartialDownloads implements BlobRoots {
         this.dir = props.dataRoot().toAbsolutePath().normalize().resolve("partials");
         this.retention = props.partialRetention();
         try {
-            Files.createDirectories(dir);
+            io.imaged.store.PrivateFiles.createDirectories(dir);
             cleanup();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare " + dir, e);
@@ -49,7 +49,7 @@ public class PartialDownloads implements BlobRoots {
 
     /** Records that a verified blob waits for its image. */
     public void markVerified(Digest d) throws IOException {
-        Files.write(dir.resolve(d.hex() + ".verified"), new byte[0]);
+        io.imaged.store.PrivateFiles.write(dir.resolve(d.hex() + ".verified"), new byte[0]);
     }
 
     public void clearVerified(Digest d) throws IOException {

@@ -114,8 +114,9 @@ public final class ImagedProcess implements AutoCloseable {
         cmd.add(jar().toString());
         cmd.add("--imaged.data-root=" + dataRoot);
         cmd.add("--imaged.hosts=unix://" + socket() + ",tcp://" + tcpHost + ":" + port);
-        cmd.add("--logging.level.root=WARN");
-        cmd.add("--logging.level.io.imaged=INFO");
+        // a test may choose the levels (a repeated argument would be joined into an invalid "WARN,DEBUG")
+        if (extraArgs.stream().noneMatch(a -> a.startsWith("--logging.level.root="))) cmd.add("--logging.level.root=WARN");
+        if (extraArgs.stream().noneMatch(a -> a.startsWith("--logging.level.io.imaged="))) cmd.add("--logging.level.io.imaged=INFO");
         // nothing leaves loopback, even when a test fails: docker.io points at a closed port unless a test says otherwise
         if (extraArgs.stream().noneMatch(a -> a.startsWith("--imaged.registry.docker-io-upstream="))) {
             cmd.add("--imaged.registry.docker-io-upstream=http://127.0.0.1:1");

@@ -40,8 +40,18 @@ public final class TokenServer implements AutoCloseable {
     private final Path certPem;
     private final Set<String> refreshTokens = ConcurrentHashMap.newKeySet();
     private final List<String> log = new CopyOnWriteArrayList<>();
+    private final List<String> issued = new CopyOnWriteArrayList<>();
+    private final String user;
+    private final String password;
 
     public TokenServer(Path dir) throws Exception {
+        this(dir, USER, PASSWORD);
+    }
+
+    /** A token server that knows {@code user} with {@code password} (a distinctive one lets a test grep for it). */
+    public TokenServer(Path dir, String user, String password) throws Exception {
+        this.user = user;
+        this.password = password;
         Files.createDirectories(dir);
         Path ks = dir.resolve("token.p12");
         certPem = dir.resolve("token.pem");
@@ -79,6 +89,16 @@ public final class TokenServer implements AutoCloseable {
     /** Requests seen: method, grant type or scopes, and whether credentials came (never their values). */
     public List<String> requests() {
         return List.copyOf(log);
+    }
+
+    /** Every bearer and refresh token handed out so far (for tests that check none of them is written anywhere). */
+    public List<String> issued() {
+        return List.copyOf(issued);
+    }
+
+    /** Forgets every refresh token handed out, as when they expire: a login's identity token stops working. */
+    public void revokeRefreshTokens() {
+        refreshTokens.clear();
     }
 
     /** A signed token granting {@code actions} on {@code repo}. */
@@ -129,20 +149,22 @@ public final class TokenServer implements AutoCloseable {
                     reply(ex, 401, "{\"details\":\"invalid refresh token\"}");
                     return;
                 }
-                subject = USER;
+                subject = user;
             } else if (authz != null) {
-                String expected = "Basic " + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+                String expected = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
                 if (!authz.equals(expected)) {
                     reply(ex, 401, "{\"details\":\"incorrect username or password\"}");
                     return;
                 }
-                subject = USER;
+                subject = user;
             }
             String token = sign(subject == null ? "" : subject, subject == null ? List.of() : scopes);
+            issued.add(token);
             StringBuilder body = new StringBuilder("{\"token\":\"" + token + "\",\"access_token\":\"" + token + "\",\"expires_in\":300");
             if (subject != null && "true".equals(first(q, "offline_token"))) {
                 String refresh = "refresh-" + UUID.randomUUID();
                 refreshTokens.add(refresh);
+                issued.add(refresh);
                 body.append(",\"refresh_token\":\"").append(refresh).append('"');
             }
             reply(ex, 200, body.append('}').toString());
