@@ -42,6 +42,25 @@ class ImagesApiTest extends ApiTestSupport {
         assertThat(r.asString()).doesNotContain("\tat ", "Exception");
     }
 
+    /**
+     * curl's --data-binary sends application/x-www-form-urlencoded: the body is a tar to import, never form
+     * parameters (else a tar holding "&tag=evil" would name the image, and a small body would be swallowed whole).
+     */
+    @Test
+    void anImportBodySentAsAFormIsReadAsTheTarNotAsParameters() {
+        byte[] tar = Tars.of(Map.of("form.txt", "&repo=api/evil&tag=evil&fromSrc=http://127.0.0.1:1/x\n"));
+        String body = given().contentType("application/x-www-form-urlencoded").body(tar)
+                .queryParam("fromSrc", "-").queryParam("repo", "api/form").queryParam("tag", "1")
+                .post("/images/create").then().statusCode(200).extract().asString();
+        assertThat(body).matches("\\{\"status\":\"sha256:[0-9a-f]{64}\"}\\r?\\n");
+        given().get("/images/api/form:1/json").then().statusCode(200).body("Size", equalTo(tarFileBytes(tar)));
+        given().get("/images/api/evil:evil/json").then().statusCode(404);
+    }
+
+    private static int tarFileBytes(byte[] tar) {
+        return "&repo=api/evil&tag=evil&fromSrc=http://127.0.0.1:1/x\n".length();
+    }
+
     @Test
     void pingCarriesDockersHeadersOnEveryVersionedPath() {
         for (String path : List.of("/_ping", "/v1.24/_ping", "/v1.41/_ping", "/v1.50/_ping")) {
