@@ -95,6 +95,8 @@ public class ListenerConfiguration {
         c.setProperty("relaxedPathChars", "[]|");
         c.setProperty("relaxedQueryChars", "[]|{}^\\`\"<>");
         c.setAsyncTimeout(0);
+        // no Engine API body is a form: an import body sent as one (curl --data-binary) is a tar, not parameters
+        c.setParseBodyMethods("");
         if (c.getProtocolHandler() instanceof AbstractHttp11Protocol<?> p) {
             p.setConnectionUploadTimeout(0);
             p.setDisableUploadTimeout(true);
