@@ -251,8 +251,11 @@ public class EventStreams implements SmartLifecycle {
                         return;
                     }
                     pending.decrementAndGet();
-                    out.write(json.writeValueAsBytes(EventsController.toJson(e, version)));
-                    out.write('\n');
+                    // one write per isReady(): Tomcat refuses a second non-blocking write once the first filled its buffer
+                    byte[] line = json.writeValueAsBytes(EventsController.toJson(e, version));
+                    byte[] withNewline = java.util.Arrays.copyOf(line, line.length + 1);
+                    withNewline[line.length] = '\n';
+                    out.write(withNewline);
                     dirty = true;
                 }
             } catch (IOException | RuntimeException gone) {
