@@ -251,14 +251,23 @@ public class EventStreams implements SmartLifecycle {
                         return;
                     }
                     pending.decrementAndGet();
-                    out.write(json.writeValueAsBytes(EventsController.toJson(e, version)));
-                    out.write('\n');
+                    // one write per isReady(): a write that the socket takes only in part leaves the stream not
+                    // ready, and a second write (the newline, once written on its own) then throws
+                    // IllegalStateException, which ended the stream and lost the rest of a replay
+                    out.write(line(e));
                     dirty = true;
                 }
             } catch (IOException | RuntimeException gone) {
                 // the client went away: nothing more to send
                 close();
             }
+        }
+
+        private byte[] line(Event e) throws IOException {
+            byte[] event = json.writeValueAsBytes(EventsController.toJson(e, version));
+            byte[] line = java.util.Arrays.copyOf(event, event.length + 1);
+            line[event.length] = '\n';
+            return line;
         }
 
         private void close() {
