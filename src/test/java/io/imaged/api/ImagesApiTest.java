@@ -49,7 +49,10 @@ class ImagesApiTest extends ApiTestSupport {
     @Test
     void anImportBodySentAsAFormIsReadAsTheTarNotAsParameters() {
         byte[] tar = Tars.of(Map.of("form.txt", "&repo=api/evil&tag=evil&fromSrc=http://127.0.0.1:1/x\n"));
-        String body = given().contentType("application/x-www-form-urlencoded").body(tar)
+        // rest-assured encodes a form body itself and cannot take bytes: send them as they are
+        var asBytes = io.restassured.config.RestAssuredConfig.config().encoderConfig(io.restassured.config.EncoderConfig.encoderConfig()
+                .encodeContentTypeAs("application/x-www-form-urlencoded", io.restassured.http.ContentType.BINARY));
+        String body = given().config(asBytes).contentType("application/x-www-form-urlencoded").body(tar)
                 .queryParam("fromSrc", "-").queryParam("repo", "api/form").queryParam("tag", "1")
                 .post("/images/create").then().statusCode(200).extract().asString();
         assertThat(body).matches("\\{\"status\":\"sha256:[0-9a-f]{64}\"}\\r?\\n");
