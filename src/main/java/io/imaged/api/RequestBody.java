@@ -67,10 +67,12 @@ final class RequestBody extends FilterInputStream {
      * Every read error of the servlet stream is the client's side: Tomcat reports a stall and a vanished client as
      * ClientAbortException, and a body it cannot decode (a bad chunk header) as BadRequestException.
      */
-    private IOException noted(IOException e) {
+    private synchronized IOException noted(IOException e) {
+        // the first failure is the cause: a read after it fails too, in other words ("no data available")
+        if (failure != Failure.NONE) return e;
         error = e;
-        failure = TomcatErrors.isMalformedBody(e) ? Failure.MALFORMED
-                : causedByTimeout(e) ? Failure.TIMED_OUT : Failure.CLIENT_GONE;
+        failure = causedByTimeout(e) ? Failure.TIMED_OUT
+                : TomcatErrors.isMalformedBody(e) ? Failure.MALFORMED : Failure.CLIENT_GONE;
         return e;
     }
 
