@@ -251,17 +251,23 @@ public class EventStreams implements SmartLifecycle {
                         return;
                     }
                     pending.decrementAndGet();
-                    // one write per isReady(): Tomcat refuses a second non-blocking write once the first filled its buffer
-                    byte[] line = json.writeValueAsBytes(EventsController.toJson(e, version));
-                    byte[] withNewline = java.util.Arrays.copyOf(line, line.length + 1);
-                    withNewline[line.length] = '\n';
-                    out.write(withNewline);
+                    // one write per isReady(): a write that the socket takes only in part leaves the stream not
+                    // ready, and a second write (the newline, once written on its own) then throws
+                    // IllegalStateException, which ended the stream and lost the rest of a replay
+                    out.write(line(e));
                     dirty = true;
                 }
             } catch (IOException | RuntimeException gone) {
                 // the client went away: nothing more to send
                 close();
             }
+        }
+
+        private byte[] line(Event e) throws IOException {
+            byte[] event = json.writeValueAsBytes(EventsController.toJson(e, version));
+            byte[] line = java.util.Arrays.copyOf(event, event.length + 1);
+            line[event.length] = '\n';
+            return line;
         }
 
         private void close() {

@@ -47,8 +47,9 @@ public class LongRequests implements DisposableBean {
     }
 
     /**
-     * A request that reads {@code body}: a body that stops arriving becomes a 400 naming the timeout, a client that
-     * went away a {@link ClientGoneException}; in both cases the services have stored nothing of it.
+     * A request that reads {@code body}: a body that stops arriving becomes a 400 naming the timeout, one that Tomcat
+     * cannot decode a 400 "malformed ...", a client that went away a {@link ClientGoneException}; in every case the
+     * services have stored nothing of it.
      */
     <T> WebAsyncTask<T> upload(String what, RequestBody body, Callable<T> work) {
         return new WebAsyncTask<>(null, uploads, () -> {
@@ -62,6 +63,8 @@ public class LongRequests implements DisposableBean {
                             + bodyTimeout.toSeconds() + "s (imaged.request-body-timeout)");
                     }
                     case CLIENT_GONE -> throw new ClientGoneException(what);
+                    // Tomcat's own error: ApiExceptionHandler words it as Go does ("malformed chunked encoding")
+                    case MALFORMED -> throw body.error();
                     default -> throw e;
                 }
             }

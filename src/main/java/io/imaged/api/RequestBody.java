@@ -14,9 +14,10 @@ import java.net.SocketTimeoutException;
  * "request body: timed out" and a vanished client is logged as one line, not as a server error.
  */
 final class RequestBody extends FilterInputStream {
-    enum Failure { NONE, TIMED_OUT, CLIENT_GONE }
+    enum Failure { NONE, TIMED_OUT, CLIENT_GONE, MALFORMED }
 
     private volatile Failure failure = Failure.NONE;
+    private volatile IOException error;
 
     private RequestBody(InputStream in) {
         super(in);
@@ -28,6 +29,11 @@ final class RequestBody extends FilterInputStream {
 
     Failure failure() {
         return failure;
+    }
+
+    /** The read error behind {@link #failure()}, as Tomcat raised it (null while there is none). */
+    IOException error() {
+        return error;
     }
 
     @Override
@@ -57,9 +63,16 @@ final class RequestBody extends FilterInputStream {
         }
     }
 
-    /** Every read error of the servlet stream is the client's side: Tomcat reports both cases as ClientAbortException. */
-    private IOException noted(IOException e) {
-        failure = causedByTimeout(e) ? Failure.TIMED_OUT : Failure.CLIENT_GONE;
+    /**
+     * Every read error of the servlet stream is the client's side: Tomcat reports a stall and a vanished client as
+     * ClientAbortException, and a body it cannot decode (a bad chunk header) as BadRequestException.
+     */
+    private synchronized IOException noted(IOException e) {
+        // the first failure is the cause: a read after it fails too, in other words ("no data available")
+        if (failure != Failure.NONE) return e;
+        error = e;
+        failure = causedByTimeout(e) ? Failure.TIMED_OUT
+                : TomcatErrors.isMalformedBody(e) ? Failure.MALFORMED : Failure.CLIENT_GONE;
         return e;
     }
 
