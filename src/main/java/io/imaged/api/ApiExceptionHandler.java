@@ -95,7 +95,8 @@ public class ApiExceptionHandler {
         if (TomcatErrors.isMalformedBody(e)) return malformedBody(request);
         if (isClientAbort(e)) {
             // Tomcat's word for a connection the client closed while we read or wrote it
-            log.info("request ended: the client went away ({})", e.getClass().getSimpleName());
+            Object uri = request.getAttribute(jakarta.servlet.RequestDispatcher.ERROR_REQUEST_URI);
+            log.info("{}: the client went away", uri != null ? uri : request.getRequestURI());
             return null;
         }
         log.error("request failed", e);

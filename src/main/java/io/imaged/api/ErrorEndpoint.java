@@ -21,6 +21,7 @@ import org.springframework.web.bind.annotation.RestController;
 @Hidden
 @RestController
 public class ErrorEndpoint implements ErrorController {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ErrorEndpoint.class);
 
     @RequestMapping("${server.error.path:/error}")
     public ResponseEntity<ErrorBody> error(HttpServletRequest request, HttpServletResponse response) {
@@ -28,6 +29,12 @@ public class ErrorEndpoint implements ErrorController {
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         if (!(code instanceof Integer status)) return body(HttpStatus.NOT_FOUND.value(), "page not found");
         Throwable cause = request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable t ? t : null;
+        if (TomcatErrors.clientWentAway(cause)) {
+            // an upload whose client closed the connection mid-body (Tomcat fails the async request with an EOF
+            // before the reading thread reports it): one line, as for every client that leaves; nobody reads an answer
+            log.info("{}: the client went away", request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI));
+            return null;
+        }
         // Tomcat answers a body it cannot read with 400 and the read's exception (after a bad chunk header, the
         // next read's "no data available" replaces the first one); a timeout while reading is its 408
         if (TomcatErrors.isMalformedBody(cause) || (status == 400 && cause instanceof java.io.IOException)) {

@@ -18,13 +18,17 @@ final class RequestBody extends FilterInputStream {
 
     private volatile Failure failure = Failure.NONE;
     private volatile IOException error;
+    /** The declared Content-Length, or -1 (chunked: Tomcat's chunk decoder reports a cut itself). */
+    private final long declared;
+    private long seen;
 
-    private RequestBody(InputStream in) {
+    private RequestBody(InputStream in, long declared) {
         super(in);
+        this.declared = declared;
     }
 
     static RequestBody of(HttpServletRequest request) throws IOException {
-        return new RequestBody(request.getInputStream());
+        return new RequestBody(request.getInputStream(), request.getContentLengthLong());
     }
 
     Failure failure() {
@@ -38,19 +42,37 @@ final class RequestBody extends FilterInputStream {
 
     @Override
     public int read() throws IOException {
+        int c;
         try {
-            return super.read();
+            c = super.read();
         } catch (IOException e) {
             throw noted(e);
         }
+        counted(c < 0 ? -1 : 1);
+        return c;
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
+        int n;
         try {
-            return super.read(b, off, len);
+            n = super.read(b, off, len);
         } catch (IOException e) {
             throw noted(e);
+        }
+        counted(n);
+        return n;
+    }
+
+    /**
+     * In async mode Tomcat may end a Content-Length body that the client cut short with a plain end of stream: the
+     * client went away, which the archive readers would otherwise take for a truncated archive of the client's.
+     */
+    private void counted(int n) throws IOException {
+        if (n > 0) {
+            seen += n;
+        } else if (n < 0 && declared >= 0 && seen < declared) {
+            throw noted(new java.io.EOFException("the client sent " + seen + " of " + declared + " bytes and went away"));
         }
     }
 

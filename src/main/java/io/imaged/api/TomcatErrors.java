@@ -38,10 +38,24 @@ final class TomcatErrors {
         return false;
     }
 
-    /** A request body Tomcat could not decode (a bad chunk size, a missing CRLF). */
+    /**
+     * A request body Tomcat could not decode (a bad chunk size, a missing CRLF). Tomcat's ClientAbortException is a
+     * BadRequestException too, so a client that closed the connection mid-body is told apart first.
+     */
     static boolean isMalformedBody(Throwable cause) {
+        if (clientWentAway(cause)) return false;
         for (Throwable t = cause; t != null; t = t.getCause()) {
             if (t instanceof org.apache.coyote.BadRequestException) return true;
+        }
+        return false;
+    }
+
+    /** The client closed the connection before its body ended: Tomcat's ClientAbortException over an end of stream. */
+    static boolean clientWentAway(Throwable cause) {
+        boolean abort = false;
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.catalina.connector.ClientAbortException) abort = true;
+            else if (abort && t instanceof java.io.EOFException) return true;
         }
         return false;
     }
