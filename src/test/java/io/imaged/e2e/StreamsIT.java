@@ -149,6 +149,9 @@ class StreamsIT {
             try (SocketChannel gone = send(imaged.socket(), ("POST /images/load HTTP/1.1\r\nHost: localhost\r\nContent-Length: "
                     + tar.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII))) {
                 gone.write(ByteBuffer.wrap(partial));
+                // leave once the load is reading, as `docker load` interrupted mid-upload does; a client that closes
+                // before Tomcat has handed the request to the upload pool hits a known race (closing note, issue 8)
+                Thread.sleep(500);
             }
             long logged = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
             while (!imaged.logText().contains("load: the client went away")) {
