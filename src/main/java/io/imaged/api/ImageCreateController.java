@@ -1,5 +1,7 @@
 package io.imaged.api;
 
+import io.imaged.transfer.ProgressOutput;
+
 import io.imaged.image.Image;
 import io.imaged.image.ImportService;
 import io.imaged.image.UrlImporter;
@@ -64,8 +66,9 @@ public class ImageCreateController {
             });
         }
         if (fromImage != null && !fromImage.isEmpty()) {
-            return longRequests.answer(() -> {
-                puller.pull(fromImage, tag, platformOf, request, response);
+            ProgressOutput out = puller.output(response);
+            return longRequests.answer(out, () -> {
+                puller.pull(fromImage, tag, platformOf, request, response, out);
                 return null; // the progress stream has been written
             });
         }

@@ -4,6 +4,8 @@ import io.imaged.config.ImagedProperties;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.stereotype.Component;
+import io.imaged.transfer.ProgressOutput;
+import org.springframework.web.context.request.async.CallableProcessingInterceptor;
 import org.springframework.web.context.request.async.WebAsyncTask;
 
 import java.time.Duration;
@@ -74,6 +76,29 @@ public class LongRequests implements DisposableBean {
     /** A request whose answer streams for as long as the work lasts. */
     <T> WebAsyncTask<T> answer(Callable<T> work) {
         return new WebAsyncTask<>(null, answers, work);
+    }
+
+    /**
+     * A streamed answer written to {@code out}: when the connection closes, Spring interrupts the work (an async
+     * error cancels the task) and {@code out} learns that the client left, so the work ends as cancelled.
+     */
+    <T> WebAsyncTask<T> answer(ProgressOutput out, Callable<T> work) {
+        return tellClientLeft(answer(work), out);
+    }
+
+    /** {@link #upload} whose answer is streamed to {@code out} (push). */
+    <T> WebAsyncTask<T> upload(String what, RequestBody body, ProgressOutput out, Callable<T> work) {
+        return tellClientLeft(upload(what, body, work), out);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> WebAsyncTask<T> tellClientLeft(WebAsyncTask<T> task, ProgressOutput out) {
+        task.onError(() -> {
+            out.clientLeft();
+            // no result of its own: the error goes on to the usual handling
+            return (T) CallableProcessingInterceptor.RESULT_NONE;
+        });
+        return task;
     }
 
     @Override

@@ -25,13 +25,18 @@ public class PullHandler {
         this.json = json;
     }
 
+    /** The output the pull's progress goes to; made on the request's thread, before the work is handed over. */
+    public ProgressOutput output(HttpServletResponse response) throws IOException {
+        return new ProgressOutput(response.getOutputStream(), json);
+    }
+
     public void pull(String fromImage, String tag, String platform, HttpServletRequest request,
-                     HttpServletResponse response) throws IOException {
+                     HttpServletResponse response, ProgressOutput out) throws IOException {
         AuthConfig auth = AuthConfig.fromHeader(request.getHeader("X-Registry-Auth"), json);
         PullService.Prepared prepared = pulls.prepare(fromImage, tag, platform, auth);
         response.setStatus(200);
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
         response.flushBuffer();
-        pulls.pull(prepared, new ProgressOutput(response.getOutputStream(), json));
+        pulls.pull(prepared, out);
     }
 }

@@ -43,13 +43,14 @@ public class PushController {
         // the push runs (and its progress streams) on LongRequests' pool, not on a Tomcat worker; old clients send
         // their credentials as the body, so a body that stalls is answered as any upload's
         RequestBody body = RequestBody.of(request);
-        return longRequests.upload("push", body, () -> {
+        ProgressOutput out = new ProgressOutput(response.getOutputStream(), json);
+        return longRequests.upload("push", body, out, () -> {
             AuthConfig auth = credentials(request, body);
             PushService.Prepared prepared = pushes.prepare(name, tag, platform, auth);
             response.setStatus(200);
             response.setContentType(MediaType.APPLICATION_JSON_VALUE);
             response.flushBuffer();
-            pushes.push(prepared, new ProgressOutput(response.getOutputStream(), json));
+            pushes.push(prepared, out);
             return null;
         });
     }

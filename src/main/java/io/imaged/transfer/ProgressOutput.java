@@ -16,6 +16,7 @@ public class ProgressOutput {
     private final OutputStream out;
     private final ObjectMapper json;
     private volatile boolean gone;
+    private final java.util.concurrent.CountDownLatch left = new java.util.concurrent.CountDownLatch(1);
 
     public ProgressOutput(OutputStream out, ObjectMapper json) {
         this.out = out;
@@ -93,6 +94,12 @@ public class ProgressOutput {
         } catch (ClientGoneException goneAway) {
             log.info("{} of {} cancelled: the client went away", operation, subject);
         } catch (IOException | RuntimeException e) {
+            if (gone || interruption(e) && awaitClientLeft()) {
+                // a write from another thread of the operation found the client gone and cancelled the rest, or the
+                // server saw the connection close and interrupted the work: this failure is the cancel's echo
+                log.info("{} of {} cancelled: the client went away", operation, subject);
+                return;
+            }
             boolean expected = e instanceof IOException || e instanceof io.imaged.api.ApiException;
             // what the client reads never names a Java class nor a file of the data root (an unexpected failure is logged with its trace)
             String msg = io.imaged.api.ErrorMessages.safe(io.imaged.store.StoreErrors.message(e), "internal error");
@@ -108,6 +115,38 @@ public class ProgressOutput {
 
     public boolean gone() {
         return gone;
+    }
+
+    /**
+     * The server saw the client close the connection. The work's thread is interrupted at the same moment (by the
+     * server, before it calls this), so {@link #run} waits a little for this call before it calls an interruption
+     * a failure.
+     */
+    public void clientLeft() {
+        gone = true;
+        left.countDown();
+    }
+
+    private boolean awaitClientLeft() {
+        boolean interrupted = Thread.interrupted();
+        try {
+            return left.await(2, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            interrupted = true;
+            return gone;
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The work was interrupted (not a socket read that timed out, which is an InterruptedIOException too). */
+    private static boolean interruption(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.SocketTimeoutException) return false;
+            if (t instanceof java.io.InterruptedIOException || t instanceof InterruptedException
+                    || t instanceof java.nio.channels.ClosedByInterruptException) return true;
+        }
+        return false;
     }
 
     /** The client closed the connection; the operation is cancelled. */
