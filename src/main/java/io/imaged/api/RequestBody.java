@@ -22,13 +22,16 @@ final class RequestBody extends FilterInputStream {
     private final long declared;
     private long seen;
 
-    private RequestBody(InputStream in, long declared) {
+    private final HttpServletRequest request;
+
+    private RequestBody(HttpServletRequest request, InputStream in, long declared) {
         super(in);
+        this.request = request;
         this.declared = declared;
     }
 
     static RequestBody of(HttpServletRequest request) throws IOException {
-        return new RequestBody(request.getInputStream(), request.getContentLengthLong());
+        return new RequestBody(request, request.getInputStream(), request.getContentLengthLong());
     }
 
     Failure failure() {
@@ -90,6 +93,11 @@ final class RequestBody extends FilterInputStream {
      * ClientAbortException, and a body it cannot decode (a bad chunk header) as BadRequestException.
      */
     private synchronized IOException noted(IOException e) {
+        // Tomcat marks the request failed when a read fails (ERROR_EXCEPTION). Read on a pool thread, the failure may
+        // come while the container thread is still leaving the request it started as async: seeing the mark, that
+        // thread fires the async error too, racing the pool thread's own answer (Spring's "AsyncContext not yet
+        // initialized"). The failure is answered here, by the pool thread, so the mark is taken away.
+        request.removeAttribute(jakarta.servlet.RequestDispatcher.ERROR_EXCEPTION);
         // the first failure is the cause: a read after it fails too, in other words ("no data available")
         if (failure != Failure.NONE) return e;
         error = e;
