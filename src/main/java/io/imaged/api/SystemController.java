@@ -180,11 +180,8 @@ public class SystemController {
         ObjectNode out = json.createObjectNode();
         if (all || types.contains("image")) {
             long layersSize = 0;
-            store.lock().readLock().lock();
-            try {
+            try (Store.Held held = store.read()) {
                 for (Layer l : store.layers().all()) layersSize += l.size();
-            } finally {
-                store.lock().readLock().unlock();
             }
             List<ImageSummary> imgs = lister.list(new ImageLister.Options(false, Filters.none(), true, true, ApiVersion.of(request)));
             out.put("LayersSize", layersSize);

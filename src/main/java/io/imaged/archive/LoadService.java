@@ -278,8 +278,7 @@ public class LoadService {
         // last image of the archive had no tags (its imageRefCount is reset per image); kept for parity
         List<String> idLines = new ArrayList<>();
         boolean lastHadTags = false;
-        store.lock().writeLock().lock();
-        try {
+        try (Store.Held held = store.write()) {
             for (Planned p : plan) {
                 Digest parent = null;
                 for (Digest diffId : p.parsed().diffIds()) {
@@ -308,8 +307,6 @@ public class LoadService {
             }
             if (!lastHadTags) lines.addAll(idLines);
             return lines;
-        } finally {
-            store.lock().writeLock().unlock();
         }
     }
 }

@@ -55,9 +55,8 @@ public class SaveService {
         if (names == null || names.isEmpty()) throw ApiException.badRequest("no images to save");
         Platform wanted = parsePlatform(platform);
         Map<Digest, List<ImageReference>> assoc = new LinkedHashMap<>();
-        store.lock().readLock().lock();
         Lease lease = store.lease();
-        try {
+        try (Store.Held held = store.read()) {
             for (String name : names) addNamed(name, assoc);
             List<ArchiveWriter.Item> items = new ArrayList<>();
             for (var e : assoc.entrySet()) {
@@ -80,8 +79,6 @@ public class SaveService {
         } catch (RuntimeException | IOException ex) {
             lease.close();
             throw ex;
-        } finally {
-            store.lock().readLock().unlock();
         }
     }
 

@@ -32,8 +32,7 @@ public class ImageInspector {
     }
 
     public ObjectNode inspect(String name, ApiVersion v) {
-        store.lock().readLock().lock();
-        try {
+        try (Store.Held held = store.read()) {
             Image img = resolver.resolve(name);
             ImageConfig c = img.config();
             ImageConfig.Document doc = document(img);
@@ -73,8 +72,6 @@ public class ImageInspector {
             if (img.lastUpdated() != null) meta.put("LastTagTime", formatTime(img.lastUpdated()));
             else meta.put("LastTagTime", "0001-01-01T00:00:00Z");
             return out;
-        } finally {
-            store.lock().readLock().unlock();
         }
     }
 
@@ -98,8 +95,7 @@ public class ImageInspector {
 
     /** History, newest first; IDs filled in along the parent chain as dockerd does. */
     public List<ObjectNode> history(String name) {
-        store.lock().readLock().lock();
-        try {
+        try (Store.Held held = store.read()) {
             Image img = resolver.resolve(name);
             List<ObjectNode> items = new ArrayList<>();
             int layer = 0;
@@ -143,8 +139,6 @@ public class ImageInspector {
                 if (cur == null) break;
             }
             return items;
-        } finally {
-            store.lock().readLock().unlock();
         }
     }
 }

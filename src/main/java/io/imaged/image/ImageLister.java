@@ -119,8 +119,7 @@ public class ImageLister {
 
     /** Work proportional to the store only (no filter runs here), so the read lock is held briefly. */
     private Snapshot snapshot(boolean withLayers) {
-        store.lock().readLock().lock();
-        try {
+        try (Store.Held held = store.read()) {
             List<Entry> entries = new ArrayList<>(store.images().count());
             Set<Digest> parents = new HashSet<>();
             for (Image img : store.images().all()) {
@@ -141,8 +140,6 @@ public class ImageLister {
                 }
             }
             return new Snapshot(entries, parents, use, sizes);
-        } finally {
-            store.lock().readLock().unlock();
         }
     }
 

@@ -47,12 +47,9 @@ public class ImageService {
             target = target.withTag(tag);
         }
         target = target.withDefaultTag();
-        store.lock().writeLock().lock();
-        try {
+        try (Store.Held held = store.write()) {
             Image img = resolver.resolve(source);
             addTag(target, img.id());
-        } finally {
-            store.lock().writeLock().unlock();
         }
     }
 
@@ -75,15 +72,12 @@ public class ImageService {
 
     /** {@code DELETE /images/{name}}. */
     public List<DeleteResponseItem> delete(String imageRef, boolean force, boolean prune) {
-        store.lock().writeLock().lock();
-        try {
+        try (Store.Held held = store.write()) {
             List<DeleteResponseItem> records = deleteLocked(imageRef, force, prune);
             store.collectGarbage();
             return records;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } finally {
-            store.lock().writeLock().unlock();
         }
     }
 
@@ -212,8 +206,7 @@ public class ImageService {
 
     /** {@code POST /images/prune} after dockerd's ImagesPrune. */
     public PruneReport prune(boolean danglingOnly, Instant until, java.util.function.Predicate<Image> labelsMatch) {
-        store.lock().writeLock().lock();
-        try {
+        try (Store.Held held = store.write()) {
             Map<Digest, Layer> allLayers = new HashMap<>();
             for (Layer l : store.layers().all()) allLayers.put(l.chainId(), l);
             List<Image> candidates = danglingOnly ? store.images().heads() : List.copyOf(store.images().all());
@@ -258,8 +251,6 @@ public class ImageService {
             return new PruneReport(deleted, reclaimed);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } finally {
-            store.lock().writeLock().unlock();
         }
     }
 }

@@ -66,15 +66,12 @@ public class ImportService {
             LayerIngester.IngestedTar tar = ingester.storeTar(body, lease);
             ingester.register(null, tar, lease);
             byte[] config = buildConfig(req, tar.measurement().diffId().toString());
-            store.lock().writeLock().lock();
-            try {
+            try (Store.Held held = store.write()) {
                 Image img = store.images().create(config, null);
                 // dockerd logs the tag before the import
                 if (req.target() != null) images.addTag(req.target(), img.id());
                 events.image("import", img.id().toString(), img.id().toString(), img.config().labels());
                 return img;
-            } finally {
-                store.lock().writeLock().unlock();
             }
         }
     }

@@ -43,13 +43,10 @@ public class LayerIngester {
 
     /** Registers an ingested tar as the layer on top of {@code parentChain}. */
     public Layer register(Digest parentChain, IngestedTar tar, io.imaged.store.Lease lease) throws IOException {
-        store.lock().writeLock().lock();
-        try {
+        try (Store.Held held = store.write()) {
             lease.layer(Layer.chainId(parentChain, tar.measurement().diffId()));
             return store.layers().register(parentChain, tar.measurement().diffId(), tar.measurement().fileBytes(),
                     tar.measurement().tarSize(), tar.blob());
-        } finally {
-            store.lock().writeLock().unlock();
         }
     }
 }

@@ -5,7 +5,7 @@ import io.imaged.config.ImagedProperties;
 import io.imaged.image.Image;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
@@ -29,12 +29,13 @@ public class Store implements AutoCloseable {
     private final LayerStore layers;
     private final ImageStore images;
     private final ReferenceStore references;
-    private final ObjectProvider<BlobRoots> extraRoots;
+    private final DistributionMetadata distribution;
+    private final BlobLocations blobLocations;
+    private final PartialDownloads partials;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final Set<Lease> leases = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    public Store(ImagedProperties props, ObjectMapper json, ObjectProvider<BlobRoots> extraRoots) {
-        this.extraRoots = extraRoots;
+    public Store(ImagedProperties props, ObjectMapper json) {
         try {
             this.root = props.dataRoot().toAbsolutePath().normalize();
             DataRootPermissions.secure(root);
@@ -42,6 +43,9 @@ public class Store implements AutoCloseable {
             this.layers = new LayerStore(root.resolve("layerdb"), json);
             this.images = new ImageStore(new FsStoreBackend(root.resolve("image")), layers, json);
             this.references = new ReferenceStore(root.resolve("references"));
+            this.distribution = new DistributionMetadata(images.backend(), json);
+            this.blobLocations = new BlobLocations(root.resolve("distribution").resolve("blob-locations.json"), json);
+            this.partials = new PartialDownloads(root.resolve("partials"), props.partialRetention());
             recover();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the store under " + props.dataRoot(), e);
@@ -78,7 +82,9 @@ public class Store implements AutoCloseable {
             layers.retainOnly(usedChains);
             Set<Digest> keep = layers.blobDigests();
             for (Lease l : leases) keep.addAll(l.blobs);
-            extraRoots.orderedStream().forEach(r -> keep.addAll(r.blobRoots()));
+            // what pulls keep for later: the manifests of each image's sources, verified blobs awaiting their image
+            keep.addAll(distribution.blobRoots(images.all().stream().map(Image::id).toList()));
+            keep.addAll(partials.blobRoots());
             return blobs.retainOnly(keep);
         } finally {
             lock.writeLock().unlock();
@@ -113,8 +119,53 @@ public class Store implements AutoCloseable {
         return references;
     }
 
-    public ReentrantReadWriteLock lock() {
-        return lock;
+    /** Where each image was pulled from (and pushed to), kept with the image. */
+    public DistributionMetadata distribution() {
+        return distribution;
+    }
+
+    /** Repositories known to hold each blob: candidates for a cross-repository mount. */
+    public BlobLocations blobLocations() {
+        return blobLocations;
+    }
+
+    /** What unfinished pulls left for the next one. */
+    public PartialDownloads partials() {
+        return partials;
+    }
+
+    /** Removes partial downloads not touched within {@code imaged.partial-retention}. */
+    @Scheduled(fixedDelayString = "PT10M", initialDelayString = "PT10M")
+    public void expirePartials() {
+        partials.cleanup();
+    }
+
+    /**
+     * Holds the store still for reading: nothing is removed or replaced until the returned hold is closed
+     * ({@code try (Store.Held held = store.read()) {...}}). Adding a layer or blob is allowed meanwhile (they are
+     * registered under this hold: the layer store is safe for concurrent adds).
+     */
+    public Held read() {
+        lock.readLock().lock();
+        return lock.readLock()::unlock;
+    }
+
+    /** Holds the store alone, for a change that spans its parts (an image with its references, a delete, a prune). */
+    public Held write() {
+        lock.writeLock().lock();
+        return lock.writeLock()::unlock;
+    }
+
+    /** Whether a thread waits for a hold (tests). */
+    boolean hasWaiters() {
+        return lock.hasQueuedThreads();
+    }
+
+    /** A hold on the store, released by {@link #close()}. */
+    @FunctionalInterface
+    public interface Held extends AutoCloseable {
+        @Override
+        void close();
     }
 
     /** Chain IDs of an image's layers that another image also uses (for SharedSize and df). */

@@ -84,16 +84,13 @@ public class LayerCompressor {
             long size = w.size();
             // commit and register under the read lock: garbage collection (write lock) cannot run between the
             // blob appearing and the layer naming it
-            store.lock().readLock().lock();
-            try {
+            try (Store.Held held = store.read()) {
                 Digest d = w.commit(null);
                 LayerBlob blob = new LayerBlob(d, LayerBlob.DOCKER_GZIP, size);
                 store.layers().register(layer.parent(), layer.diffId(), layer.size(), layer.tarSize(), blob);
                 log.info("compressed layer {} ({} bytes) to {} ({} bytes) in {} ms", layer.diffId(), plain.size(), d, size,
                         (System.nanoTime() - t0) / 1_000_000);
                 return blob;
-            } finally {
-                store.lock().readLock().unlock();
             }
         }
     }

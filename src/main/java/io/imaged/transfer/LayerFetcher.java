@@ -11,6 +11,7 @@ import io.imaged.registry.RegistrySession;
 import io.imaged.registry.Retrying;
 import io.imaged.store.Digest;
 import io.imaged.store.Lease;
+import io.imaged.store.PartialDownloads;
 import io.imaged.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,9 +80,9 @@ public class LayerFetcher {
         }
     });
 
-    public LayerFetcher(Store store, PartialDownloads partials, ImagedProperties props) {
+    public LayerFetcher(Store store, ImagedProperties props) {
         this.store = store;
-        this.partials = partials;
+        this.partials = store.partials();
         this.props = props;
     }
 

@@ -10,6 +10,8 @@ import io.imaged.store.Digest;
 import io.imaged.image.Image;
 import io.imaged.store.Layer;
 import io.imaged.store.LayerBlob;
+import io.imaged.store.BlobLocations;
+import io.imaged.store.DistributionMetadata;
 import io.imaged.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,12 +65,11 @@ class LayerUploads {
         return t;
     });
 
-    LayerUploads(Store store, BlobLocations locations, LayerCompressor compressor, DistributionMetadata distribution,
-                 ObjectMapper json, ImagedProperties props) {
+    LayerUploads(Store store, LayerCompressor compressor, ObjectMapper json, ImagedProperties props) {
         this.store = store;
-        this.locations = locations;
+        this.locations = store.blobLocations();
         this.compressor = compressor;
-        this.distribution = distribution;
+        this.distribution = store.distribution();
         this.json = json;
         this.slots = new TransferSlots(props.maxConcurrentUploads());
     }

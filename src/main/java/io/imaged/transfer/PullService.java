@@ -19,6 +19,8 @@ import io.imaged.store.Digest;
 import io.imaged.store.LayerBlob;
 import io.imaged.store.LayerStore;
 import io.imaged.store.Lease;
+import io.imaged.store.PartialDownloads;
+import io.imaged.store.DistributionMetadata;
 import io.imaged.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,13 +67,12 @@ public class PullService {
     /** Daemon-wide, as dockerd's max-concurrent-downloads: two pulls at once share the limit. */
     private final TransferSlots downloadSlots;
 
-    public PullService(RegistryClient client, LayerFetcher fetcher, PartialDownloads partials,
-                       DistributionMetadata distribution, Store store, EventBus events, ImagedProperties props,
+    public PullService(RegistryClient client, LayerFetcher fetcher, Store store, EventBus events, ImagedProperties props,
                        ObjectMapper json) {
         this.client = client;
         this.fetcher = fetcher;
-        this.partials = partials;
-        this.distribution = distribution;
+        this.partials = store.partials();
+        this.distribution = store.distribution();
         this.store = store;
         this.events = events;
         this.props = props;
@@ -280,8 +281,7 @@ public class PullService {
                     downloaded = fetchLayers(session, layers, diffIds, lease, out);
                 }
 
-                store.lock().writeLock().lock();
-                try {
+                try (Store.Held held = store.write()) {
                     Image img = existing != null ? store.images().get(existing.id()) : store.images().create(configBytes, null);
                     // the image that was there when the pull began was removed since (rmi, prune): fetch what it needs
                     if (img == null) continue;
@@ -297,8 +297,6 @@ public class PullService {
                             top.mediaType(), top.bytes().length, manifest.digest(), manifest.mediaType(), manifest.bytes().length));
                     for (LayerDescriptor l : layers) partials.clearVerified(l.digest());
                     return new Result(repoDigest, img, changed || downloaded);
-                } finally {
-                    store.lock().writeLock().unlock();
                 }
             }
         }
@@ -359,12 +357,9 @@ public class PullService {
                 }
                 out.progress(l.shortId(), "Extracting", fetched.size(), fetched.size());
                 Digest parent = i == 0 ? null : chains.get(i - 1);
-                store.lock().readLock().lock();
-                try {
+                try (Store.Held held = store.read()) {
                     store.layers().register(parent, fetched.measurement().diffId(), fetched.measurement().fileBytes(),
                             fetched.measurement().tarSize(), new LayerBlob(fetched.blob(), l.mediaType(), fetched.size()));
-                } finally {
-                    store.lock().readLock().unlock();
                 }
                 out.layer(l.shortId(), "Pull complete");
                 downloaded = true;

@@ -17,6 +17,8 @@ import io.imaged.store.Digest;
 import io.imaged.store.Layer;
 import io.imaged.store.LayerBlob;
 import io.imaged.store.Lease;
+import io.imaged.store.BlobLocations;
+import io.imaged.store.DistributionMetadata;
 import io.imaged.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,12 +57,11 @@ public class PushService {
     private final ObjectMapper json;
     private final LayerUploads uploads;
 
-    public PushService(RegistryClient client, Store store, DistributionMetadata distribution, BlobLocations locations,
-                       LayerUploads uploads, EventBus events, ImagedProperties props, ObjectMapper json) {
+    public PushService(RegistryClient client, Store store, LayerUploads uploads, EventBus events, ImagedProperties props, ObjectMapper json) {
         this.client = client;
         this.store = store;
-        this.distribution = distribution;
-        this.locations = locations;
+        this.distribution = store.distribution();
+        this.locations = store.blobLocations();
         this.uploads = uploads;
         this.events = events;
         this.props = props;
@@ -263,8 +264,7 @@ public class PushService {
             Image img;
             byte[] config;
             List<Layer> layers = new ArrayList<>();
-            store.lock().readLock().lock();
-            try {
+            try (Store.Held held = store.read()) {
                 img = store.images().get(imageId);
                 if (img == null) throw new IOException("An image does not exist locally with the tag: " + ref.familiarName());
                 config = store.images().configBytes(imageId);
@@ -274,8 +274,6 @@ public class PushService {
                     if (l == null) throw new IOException("layer " + c + " of image " + imageId + " is not stored");
                     layers.add(l);
                 }
-            } finally {
-                store.lock().readLock().unlock();
             }
             Reusable reuse;
             if (forced != null) {
@@ -318,15 +316,12 @@ public class PushService {
             locations.add(ref.repository().toString(), blobs);
             lease.blob(digest);
             store.blobs().put(manifest);
-            store.lock().writeLock().lock();
-            try {
+            try (Store.Held held = store.write()) {
                 if (store.images().get(imageId) != null) {
                     store.references().put(ref.repository().withDigest(digest.toString()), imageId);
                     distribution.record(imageId, new DistributionMetadata.Source(ref.repository().toString(), digest,
                             mediaType, manifest.length, digest, mediaType, manifest.length));
                 }
-            } finally {
-                store.lock().writeLock().unlock();
             }
 
             if (!byDigest) {

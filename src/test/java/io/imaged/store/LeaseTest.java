@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.testsupport.Tars;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.beans.factory.support.StaticListableBeanFactory;
 
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
@@ -21,8 +20,7 @@ class LeaseTest {
     Path dir;
 
     private Store open() {
-        return new Store(io.imaged.testsupport.TestProperties.of(dir), new ObjectMapper(),
-                new StaticListableBeanFactory().getBeanProvider(BlobRoots.class));
+        return new Store(io.imaged.testsupport.TestProperties.of(dir), new ObjectMapper());
     }
 
     @Test
@@ -49,16 +47,13 @@ class LeaseTest {
     @Test
     void leasingWaitsForACollectionInProgress() throws Exception {
         try (Store store = open()) {
-            store.lock().writeLock().lock(); // a collection deciding what to keep
             CompletableFuture<Lease> leasing;
-            try {
+            try (Store.Held collecting = store.write()) { // a collection deciding what to keep
                 leasing = CompletableFuture.supplyAsync(() -> store.lease().blob(Digest.sha256("x".getBytes())));
                 // bounded wait until the leasing thread queues on the lock: then it is held off, not just slow
-                for (int i = 0; i < 1000 && !store.lock().hasQueuedThreads(); i++) Thread.sleep(10);
-                assertThat(store.lock().hasQueuedThreads()).as("the lease waits for the collection").isTrue();
+                for (int i = 0; i < 1000 && !store.hasWaiters(); i++) Thread.sleep(10);
+                assertThat(store.hasWaiters()).as("the lease waits for the collection").isTrue();
                 assertThat(leasing).isNotDone();
-            } finally {
-                store.lock().writeLock().unlock();
             }
             leasing.get(10, TimeUnit.SECONDS).close();
         }

@@ -6,7 +6,6 @@ import io.imaged.image.Image;
 import io.imaged.image.ImageReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.beans.factory.support.StaticListableBeanFactory;
 import org.springframework.util.unit.DataSize;
 
 import java.io.ByteArrayInputStream;
@@ -36,7 +35,7 @@ class StoreRecoveryTest {
 
     private Store open() {
         ImagedProperties props = io.imaged.testsupport.TestProperties.of(dir);
-        return new Store(props, JSON, new StaticListableBeanFactory().getBeanProvider(BlobRoots.class));
+        return new Store(props, JSON);
     }
 
     /** Stores a one-layer image the way import does: blob, layer, config, then a tag. */
@@ -227,6 +226,32 @@ class StoreRecoveryTest {
             List<Image> all = new ArrayList<>(store.images().all());
             assertThat(all).hasSize(1);
             assertThat(all.get(0).parent()).isNull();
+        }
+    }
+
+    @Test
+    void theStoreKeepsThePulledManifestsOfItsImagesAndTheVerifiedBlobsOfUnfinishedPulls() throws IOException {
+        try (Store store = open()) {
+            Image img = oneLayerImage(store, "pulled", "test/pulled:1");
+            Digest manifest = store.blobs().put("{\"schemaVersion\":2}".getBytes(StandardCharsets.UTF_8));
+            Digest waiting = store.blobs().put("a verified layer whose image is not stored yet".getBytes(StandardCharsets.UTF_8));
+            Digest stray = store.blobs().put("nothing uses this".getBytes(StandardCharsets.UTF_8));
+            store.distribution().record(img.id(), new DistributionMetadata.Source("127.0.0.1:5000/test/pulled", manifest,
+                    "application/vnd.docker.distribution.manifest.v2+json", 20, manifest,
+                    "application/vnd.docker.distribution.manifest.v2+json", 20));
+            store.partials().markVerified(waiting);
+
+            store.collectGarbage();
+            assertThat(store.blobs().exists(manifest)).as("the manifest a push will send again").isTrue();
+            assertThat(store.blobs().exists(waiting)).as("a verified blob of an unfinished pull").isTrue();
+            assertThat(store.blobs().exists(stray)).isFalse();
+
+            store.partials().clearVerified(waiting);
+            store.references().remove(ImageReference.parse("test/pulled:1"));
+            store.images().delete(img.id());
+            store.collectGarbage();
+            assertThat(store.blobs().exists(manifest)).as("gone with its image").isFalse();
+            assertThat(store.blobs().exists(waiting)).isFalse();
         }
     }
 }

@@ -2,7 +2,6 @@ package io.imaged.transfer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.config.ImagedProperties;
-import io.imaged.store.BlobRoots;
 import io.imaged.store.Digest;
 import io.imaged.store.Layer;
 import io.imaged.store.LayerBlob;
@@ -11,7 +10,6 @@ import io.imaged.testsupport.Tars;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.beans.factory.support.StaticListableBeanFactory;
 
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -37,7 +35,7 @@ class LayerCompressorTest {
 
     private Store open() {
         ImagedProperties props = io.imaged.testsupport.TestProperties.of(dir);
-        return new Store(props, new ObjectMapper(), new StaticListableBeanFactory().getBeanProvider(BlobRoots.class));
+        return new Store(props, new ObjectMapper());
     }
 
     @Test

@@ -1,13 +1,9 @@
-package io.imaged.transfer;
+package io.imaged.store;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.imaged.config.ImagedProperties;
-import io.imaged.store.AtomicFiles;
-import io.imaged.store.Digest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.stereotype.Component;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,7 +19,6 @@ import java.util.Map;
  * {@code <data-root>/distribution/blob-locations.json}, at most {@value #MAX_PER_BLOB} repositories per blob
  * (the most recent). Only a hint: a mount that fails falls back to an upload.
  */
-@Component
 public class BlobLocations {
     static final int MAX_PER_BLOB = 8;
     private static final Logger log = LoggerFactory.getLogger(BlobLocations.class);
@@ -31,8 +26,8 @@ public class BlobLocations {
     private final ObjectMapper json;
     private final Map<String, List<String>> byDigest = new LinkedHashMap<>();
 
-    public BlobLocations(ImagedProperties props, ObjectMapper json) {
-        this.file = props.dataRoot().toAbsolutePath().normalize().resolve("distribution").resolve("blob-locations.json");
+    BlobLocations(Path file, ObjectMapper json) {
+        this.file = file;
         this.json = json;
         try {
             if (Files.exists(file)) byDigest.putAll(json.readValue(file.toFile(), new TypeReference<Map<String, List<String>>>() {
@@ -60,7 +55,7 @@ public class BlobLocations {
             changed = true;
         }
         if (changed) {
-            io.imaged.store.PrivateFiles.createDirectories(file.getParent());
+            PrivateFiles.createDirectories(file.getParent());
             AtomicFiles.write(file, json.writeValueAsBytes(byDigest));
         }
     }

@@ -1,21 +1,11 @@
-package io.imaged.transfer;
+package io.imaged.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.imaged.config.ImagedProperties;
-import io.imaged.store.BlobRoots;
-import io.imaged.store.Digest;
-import io.imaged.store.FsStoreBackend;
-import io.imaged.store.StoreBackend;
-import org.springframework.stereotype.Component;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -26,24 +16,15 @@ import java.util.Set;
  * the digest, media type and size of the manifest or index pulled and of the platform manifest chosen. The
  * manifest bytes themselves stay in the blob store (kept alive here as GC roots), so a push can send them
  * unchanged and digests survive a round trip.
- * <p>It reads the image store's metadata through its own backend rather than through {@code Store}: the store
- * asks its {@link BlobRoots} while it is still being constructed (startup garbage collection).
+ * <p>Part of the store: kept as metadata of the image store's backend, so an image's sources go with it.
  */
-@Component
-public class DistributionMetadata implements BlobRoots {
+public class DistributionMetadata {
     public static final String KEY = "distribution";
     private final StoreBackend backend;
-    private final Path metadataDir;
     private final ObjectMapper json;
 
-    public DistributionMetadata(ImagedProperties props, ObjectMapper json) {
-        Path imageRoot = props.dataRoot().toAbsolutePath().normalize().resolve("image");
-        try {
-            this.backend = new FsStoreBackend(imageRoot);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        this.metadataDir = imageRoot.resolve("metadata").resolve("sha256");
+    DistributionMetadata(StoreBackend backend, ObjectMapper json) {
+        this.backend = backend;
         this.json = json;
     }
 
@@ -85,22 +66,14 @@ public class DistributionMetadata implements BlobRoots {
         }
     }
 
-    @Override
-    public Set<Digest> blobRoots() {
+    /** The manifests and indexes the sources of {@code images} name: blobs kept for a later push. */
+    Set<Digest> blobRoots(Iterable<Digest> images) {
         Set<Digest> out = new HashSet<>();
-        if (!Files.isDirectory(metadataDir)) return out;
-        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(metadataDir)) {
-            for (Path d : dirs) {
-                if (!Files.exists(d.resolve(KEY))) continue;
-                String hex = d.getFileName().toString();
-                if (!Digest.isValid("sha256:" + hex)) continue;
-                for (Source s : sources(new Digest("sha256", hex))) {
-                    out.add(s.digest());
-                    out.add(s.manifest());
-                }
+        for (Digest image : images) {
+            for (Source s : sources(image)) {
+                out.add(s.digest());
+                out.add(s.manifest());
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read pull metadata under " + metadataDir, e);
         }
         return out;
     }

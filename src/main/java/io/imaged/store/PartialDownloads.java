@@ -1,12 +1,7 @@
-package io.imaged.transfer;
+package io.imaged.store;
 
-import io.imaged.config.ImagedProperties;
-import io.imaged.store.BlobRoots;
-import io.imaged.store.Digest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.scheduling.annotation.Scheduled;
-import org.springframework.stereotype.Component;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,17 +21,16 @@ import java.util.Set;
  * yet used by an image — it keeps that blob safe from garbage collection. Both expire after
  * {@code imaged.partial-retention}; neither ever counts as an image.
  */
-@Component
-public class PartialDownloads implements BlobRoots {
+public class PartialDownloads {
     private static final Logger log = LoggerFactory.getLogger(PartialDownloads.class);
     private final Path dir;
     private final Duration retention;
 
-    public PartialDownloads(ImagedProperties props) {
-        this.dir = props.dataRoot().toAbsolutePath().normalize().resolve("partials");
-        this.retention = props.partialRetention();
+    PartialDownloads(Path dir, Duration retention) {
+        this.dir = dir;
+        this.retention = retention;
         try {
-            io.imaged.store.PrivateFiles.createDirectories(dir);
+            PrivateFiles.createDirectories(dir);
             cleanup();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare " + dir, e);
@@ -49,7 +43,7 @@ public class PartialDownloads implements BlobRoots {
 
     /** Records that a verified blob waits for its image. */
     public void markVerified(Digest d) throws IOException {
-        io.imaged.store.PrivateFiles.write(dir.resolve(d.hex() + ".verified"), new byte[0]);
+        PrivateFiles.write(dir.resolve(d.hex() + ".verified"), new byte[0]);
     }
 
     public void clearVerified(Digest d) throws IOException {
@@ -65,8 +59,8 @@ public class PartialDownloads implements BlobRoots {
         }
     }
 
-    @Override
-    public Set<Digest> blobRoots() {
+    /** The verified blobs waiting for their image. */
+    Set<Digest> blobRoots() {
         Set<Digest> out = new HashSet<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "*.verified")) {
             for (Path p : s) {
@@ -80,8 +74,7 @@ public class PartialDownloads implements BlobRoots {
     }
 
     /** Removes partial downloads and markers not touched within the retention period. */
-    @Scheduled(fixedDelayString = "PT10M", initialDelayString = "PT10M")
-    public void cleanup() {
+    void cleanup() {
         Instant cutoff = Instant.now().minus(retention);
         int removed = 0;
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {

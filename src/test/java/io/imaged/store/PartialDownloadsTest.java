@@ -1,7 +1,5 @@
-package io.imaged.transfer;
+package io.imaged.store;
 
-import io.imaged.config.ImagedProperties;
-import io.imaged.store.Digest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,13 +16,9 @@ class PartialDownloadsTest {
     @TempDir
     Path root;
 
-    private ImagedProperties props(Duration retention) {
-        return io.imaged.testsupport.TestProperties.of(root, retention);
-    }
-
     @Test
     void expiredPartialsAreRemovedAndVerifiedBlobsAreGcRoots() throws Exception {
-        PartialDownloads partials = new PartialDownloads(props(Duration.ofHours(1)));
+        PartialDownloads partials = new PartialDownloads(root.resolve("partials"), Duration.ofHours(1));
         Digest old = Digest.sha256("old");
         Digest fresh = Digest.sha256("fresh");
         Files.write(partials.part(old), new byte[10]);
