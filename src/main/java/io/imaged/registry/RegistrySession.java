@@ -1,5 +1,8 @@
 package io.imaged.registry;
 
+import io.imaged.oci.ManifestCodec;
+import io.imaged.oci.MediaTypes;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.config.ImagedProperties;
@@ -179,7 +182,7 @@ public final class RegistrySession {
                     throw new Retrying.NotRetryable("manifest verification failed: registry " + endpoint.name()
                             + " says " + header.get() + " but the content has digest " + digest);
                 }
-                return new Manifest(bytes, mediaTypeOf(r.headers().firstValue("Content-Type").orElse(""), bytes), digest);
+                return new Manifest(bytes, ManifestCodec.mediaTypeOf(bytes, r.headers().firstValue("Content-Type").orElse("")), digest);
             }
         });
     }
@@ -198,24 +201,6 @@ public final class RegistrySession {
             if (out.size() > limit) throw tooBig(reference);
         }
         return out.toByteArray();
-    }
-
-    /** The manifest's media type: the document's own {@code mediaType} wins over a generic Content-Type. */
-    private String mediaTypeOf(String contentType, byte[] bytes) {
-        String ct = MediaTypes.base(contentType);
-        try {
-            JsonNode n = json.readTree(bytes);
-            if (n.path("schemaVersion").asInt(0) == 1) return MediaTypes.DOCKER_SCHEMA1_SIGNED;
-            String declared = n.path("mediaType").asText("");
-            if (!declared.isEmpty()) return declared;
-            if (MediaTypes.MANIFESTS.contains(ct)) return ct;
-            // OCI documents may omit mediaType: an index has manifests, a manifest has config
-            if (n.has("manifests")) return MediaTypes.OCI_INDEX;
-            if (n.has("config")) return MediaTypes.OCI_MANIFEST;
-        } catch (IOException | RuntimeException notJson) {
-            // fall back to the header
-        }
-        return ct;
     }
 
     /** {@code PUT /v2/<repo>/manifests/<reference>}; returns the digest the registry reports (or computes). */

@@ -8,7 +8,7 @@ import io.imaged.api.ApiException;
 import io.imaged.image.ImageReference;
 import io.imaged.registry.AuthConfig;
 import io.imaged.registry.CertsDirectory;
-import io.imaged.registry.MediaTypes;
+import io.imaged.oci.MediaTypes;
 import io.imaged.registry.RegistryClient;
 import io.imaged.registry.RegistryException;
 import io.imaged.registry.RegistrySession;

@@ -1,5 +1,8 @@
 package io.imaged.transfer;
 
+import io.imaged.oci.Descriptor;
+import io.imaged.oci.ManifestCodec;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.config.ImagedProperties;
@@ -297,9 +300,8 @@ class LayerUploads {
             try {
                 byte[] bytes = store.blobs().readVerified(s.manifest(), PushService.MAX_MANIFEST_BYTES);
                 if (bytes == null) continue;
-                for (JsonNode l : json.readTree(bytes).path("layers")) {
-                    String d = l.path("digest").asText("");
-                    if (Digest.isValid(d)) out.computeIfAbsent(Digest.parse(d), k -> new LinkedHashSet<>()).add(s.repository());
+                for (Descriptor l : ManifestCodec.parseManifest(bytes, s.manifestMediaType()).layers()) {
+                    out.computeIfAbsent(l.digest(), k -> new LinkedHashSet<>()).add(s.repository());
                 }
             } catch (IOException | RuntimeException e) {
                 log.debug("manifest {} of {} unreadable: {}", s.manifest(), img.id(), e.getMessage());

@@ -1,6 +1,11 @@
 package io.imaged.transfer;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.imaged.oci.Descriptor;
+import io.imaged.oci.ImageManifest;
+import io.imaged.oci.ManifestCodec;
+import io.imaged.oci.MediaTypes;
+import io.imaged.oci.PlatformMatcher;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.api.ApiException;
 import io.imaged.config.ImagedProperties;
@@ -10,7 +15,6 @@ import io.imaged.image.ImageConfig;
 import io.imaged.image.ImageReference;
 import io.imaged.image.Platform;
 import io.imaged.registry.AuthConfig;
-import io.imaged.registry.MediaTypes;
 import io.imaged.registry.RegistryClient;
 import io.imaged.registry.RegistryException;
 import io.imaged.registry.RegistrySession;
@@ -210,13 +214,6 @@ public class PullService {
     private record Result(Digest digest, Image image, boolean changed) {
     }
 
-    /** One layer of the chosen manifest. */
-    private record LayerDescriptor(Digest digest, String mediaType, long size) {
-        String shortId() {
-            return digest.shortHex();
-        }
-    }
-
     private Result pullManifest(RegistrySession session, ImageReference ref, RegistrySession.Manifest top,
                                 Platform platform, ProgressOutput out) throws IOException {
         if (MediaTypes.isSchema1(top.mediaType())) {
@@ -227,37 +224,34 @@ public class PullService {
         }
         RegistrySession.Manifest manifest = top;
         if (MediaTypes.isIndex(top.mediaType())) {
-            JsonNode chosen = PlatformMatcher.choose(json.readTree(top.bytes()).path("manifests"), platform);
+            Descriptor chosen = PlatformMatcher.choose(ManifestCodec.parseIndex(top.bytes(), top.mediaType()).manifests(), platform);
             if (chosen == null) {
                 throw new IOException("no matching manifest for " + platform + " in the manifest list entries");
             }
-            Digest d = Digest.parse(chosen.path("digest").asText());
-            manifest = session.getManifest(d.toString());
-            long declared = chosen.path("size").asLong(-1);
-            if (declared >= 0 && declared != manifest.bytes().length) {
-                throw new IOException("manifest " + d + " has " + manifest.bytes().length + " bytes, the index says " + declared);
+            manifest = session.getManifest(chosen.digest().toString());
+            if (chosen.size() >= 0 && chosen.size() != manifest.bytes().length) {
+                throw new IOException("manifest " + chosen.digest() + " has " + manifest.bytes().length + " bytes, the index says " + chosen.size());
             }
         }
         if (!MediaTypes.isManifest(manifest.mediaType())) {
             throw new IOException("unsupported manifest media type " + manifest.mediaType() + " for " + ref.familiarString());
         }
-        JsonNode m = json.readTree(manifest.bytes());
-        Digest configDigest = Digest.parse(m.path("config").path("digest").asText());
-        long configSize = m.path("config").path("size").asLong(-1);
-        List<LayerDescriptor> layers = new ArrayList<>();
-        for (JsonNode l : m.path("layers")) {
-            String mt = l.path("mediaType").asText("");
-            if (!isLayerType(mt)) throw new IOException("unsupported layer media type " + mt + " in " + ref.familiarString());
-            long size = l.path("size").asLong(-1);
-            if (size < 0) throw new IOException("layer " + l.path("digest").asText() + " has no size in the manifest");
-            long maxLayerBytes = props.registry().maxLayerBytes().toBytes();
-            if (size > maxLayerBytes) {
+        ImageManifest m = ManifestCodec.parseManifest(manifest.bytes(), manifest.mediaType());
+        Digest configDigest = m.config().digest();
+        long configSize = m.config().size();
+        List<Descriptor> layers = m.layers();
+        long maxLayerBytes = props.registry().maxLayerBytes().toBytes();
+        for (Descriptor l : layers) {
+            if (!MediaTypes.isLayer(l.mediaType())) {
+                throw new IOException("unsupported layer media type " + l.mediaType() + " in " + ref.familiarString());
+            }
+            if (l.size() < 0) throw new IOException("layer " + l.digest() + " has no size in the manifest");
+            if (l.size() > maxLayerBytes) {
                 // refused before any blob request: a registry must not make us download (or reserve) a 1 TiB claim
-                throw new Retrying.NotRetryable("layer " + l.path("digest").asText() + " of " + ref.familiarString()
-                        + " declares " + size + " bytes, more than the " + maxLayerBytes
+                throw new Retrying.NotRetryable("layer " + l.digest() + " of " + ref.familiarString()
+                        + " declares " + l.size() + " bytes, more than the " + maxLayerBytes
                         + " bytes imaged accepts for a layer (imaged.registry.max-layer-bytes)");
             }
-            layers.add(new LayerDescriptor(Digest.parse(l.path("digest").asText()), mt, size));
         }
 
         try (Lease lease = store.lease()) {
@@ -295,27 +289,18 @@ public class PullService {
                     }
                     distribution.record(img.id(), new DistributionMetadata.Source(ref.repository().toString(), top.digest(),
                             top.mediaType(), top.bytes().length, manifest.digest(), manifest.mediaType(), manifest.bytes().length));
-                    for (LayerDescriptor l : layers) partials.clearVerified(l.digest());
+                    for (Descriptor l : layers) partials.clearVerified(l.digest());
                     return new Result(repoDigest, img, changed || downloaded);
                 }
             }
         }
     }
 
-    private static boolean isLayerType(String mt) {
-        return mt.equals(LayerBlob.DOCKER_GZIP) || mt.equals(LayerBlob.DOCKER_TAR) || mt.equals(LayerBlob.OCI_GZIP)
-                || mt.equals(LayerBlob.OCI_TAR) || mt.equals(LayerBlob.OCI_ZSTD)
-                || mt.equals("application/vnd.docker.image.rootfs.foreign.diff.tar.gzip")
-                || mt.equals("application/vnd.oci.image.layer.nondistributable.v1.tar+gzip")
-                || mt.equals("application/vnd.oci.image.layer.nondistributable.v1.tar")
-                || mt.equals("application/vnd.oci.image.layer.nondistributable.v1.tar+zstd");
-    }
-
     /**
      * Fetches the layers not yet stored, up to {@code imaged.max-concurrent-downloads} at once, and registers them
      * in order as they complete. Returns whether anything was downloaded.
      */
-    private boolean fetchLayers(RegistrySession session, List<LayerDescriptor> layers, List<Digest> diffIds, Lease lease,
+    private boolean fetchLayers(RegistrySession session, List<Descriptor> layers, List<Digest> diffIds, Lease lease,
                                 ProgressOutput out) throws IOException {
         List<Digest> chains = LayerStore.chainIds(diffIds);
         List<Future<LayerFetcher.Fetched>> futures = new ArrayList<>(java.util.Collections.nCopies(layers.size(), null));
@@ -329,18 +314,18 @@ public class PullService {
         lease.layers(chains);
         boolean[] stored = new boolean[layers.size()];
         for (int i = 0; i < layers.size(); i++) {
-            LayerDescriptor l = layers.get(i);
+            Descriptor l = layers.get(i);
             stored[i] = store.layers().exists(chains.get(i));
-            out.layer(l.shortId(), stored[i] ? "Already exists" : "Pulling fs layer");
+            out.layer(l.digest().shortHex(), stored[i] ? "Already exists" : "Pulling fs layer");
         }
         // places in line are taken here, in layer order, so that the layers start in order and the ones queued
         // behind this or other pulls say Waiting (dockerd's order)
         for (int i = 0; i < layers.size(); i++) {
             if (stored[i]) continue;
-            LayerDescriptor l = layers.get(i);
+            Descriptor l = layers.get(i);
             TransferSlots.Slot slot = downloadSlots.take();
             slots.add(slot);
-            if (!slot.ready()) out.layer(l.shortId(), "Waiting");
+            if (!slot.ready()) out.layer(l.digest().shortHex(), "Waiting");
             futures.set(i, downloads.submit(() -> download(session, l, slot, failed, cancelled, lease, out)));
         }
         boolean downloaded = false;
@@ -349,19 +334,19 @@ public class PullService {
                 Future<LayerFetcher.Fetched> f = futures.get(i);
                 if (f == null) continue;
                 LayerFetcher.Fetched fetched = await(f);
-                LayerDescriptor l = layers.get(i);
+                Descriptor l = layers.get(i);
                 if (!fetched.measurement().diffId().equals(diffIds.get(i))) {
                     throw new Retrying.NotRetryable("layer " + l.digest() + " of " + session.repository()
                             + " does not match the image configuration: its diff ID is " + fetched.measurement().diffId()
                             + ", the config says " + diffIds.get(i));
                 }
-                out.progress(l.shortId(), "Extracting", fetched.size(), fetched.size());
+                out.progress(l.digest().shortHex(), "Extracting", fetched.size(), fetched.size());
                 Digest parent = i == 0 ? null : chains.get(i - 1);
                 try (Store.Held held = store.read()) {
                     store.layers().register(parent, fetched.measurement().diffId(), fetched.measurement().fileBytes(),
                             fetched.measurement().tarSize(), new LayerBlob(fetched.blob(), l.mediaType(), fetched.size()));
                 }
-                out.layer(l.shortId(), "Pull complete");
+                out.layer(l.digest().shortHex(), "Pull complete");
                 downloaded = true;
             }
             return downloaded;
@@ -385,7 +370,7 @@ public class PullService {
         }
     }
 
-    private LayerFetcher.Fetched download(RegistrySession session, LayerDescriptor l, TransferSlots.Slot slot, AtomicBoolean failed,
+    private LayerFetcher.Fetched download(RegistrySession session, Descriptor l, TransferSlots.Slot slot, AtomicBoolean failed,
                                           AtomicBoolean cancelled, Lease lease, ProgressOutput out)
             throws IOException, InterruptedException {
         try {
@@ -394,15 +379,15 @@ public class PullService {
                 @Override
                 public void downloading(long current, long total) throws IOException {
                     if (cancelled.get()) throw new ProgressOutput.ClientGoneException();
-                    out.progress(l.shortId(), "Downloading", current, total);
+                    out.progress(l.digest().shortHex(), "Downloading", current, total);
                 }
 
                 @Override
                 public void verifying() throws IOException {
-                    out.layer(l.shortId(), "Verifying Checksum");
+                    out.layer(l.digest().shortHex(), "Verifying Checksum");
                 }
             }, lease);
-            out.layer(l.shortId(), "Download complete");
+            out.layer(l.digest().shortHex(), "Download complete");
             return f;
         } finally {
             slot.close();

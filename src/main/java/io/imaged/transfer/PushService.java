@@ -1,5 +1,11 @@
 package io.imaged.transfer;
 
+import io.imaged.oci.Descriptor;
+import io.imaged.oci.ImageManifest;
+import io.imaged.oci.InvalidManifestException;
+import io.imaged.oci.ManifestCodec;
+import io.imaged.oci.MediaTypes;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,7 +16,6 @@ import io.imaged.image.Image;
 import io.imaged.image.ImageReference;
 import io.imaged.image.InvalidReferenceException;
 import io.imaged.registry.AuthConfig;
-import io.imaged.registry.MediaTypes;
 import io.imaged.registry.RegistryClient;
 import io.imaged.registry.RegistrySession;
 import io.imaged.store.Digest;
@@ -196,13 +201,11 @@ public class PushService {
         if (MediaTypes.isManifest(top.mediaType()) && !MediaTypes.isSchema1(top.mediaType())) {
             manifest = new Reusable(top.bytes(), top.mediaType(), null);
         } else if (MediaTypes.isIndex(top.mediaType())) {
-            JsonNode selected = null;
+            Descriptor selected = null;
             Stored chosen = null;
-            for (JsonNode m : json.readTree(top.bytes()).path("manifests")) {
-                String d = m.path("digest").asText("");
-                if (!Digest.isValid(d)) continue;
-                Stored child = storedManifest(Digest.parse(d));
-                if (child != null && configOf(child).equals(imageId.toString())) {
+            for (Descriptor m : ManifestCodec.parseIndex(top.bytes(), top.mediaType()).manifests()) {
+                Stored child = storedManifest(m.digest());
+                if (child != null && imageId.equals(configOf(child))) {
                     selected = m;
                     chosen = child;
                     break;
@@ -216,11 +219,11 @@ public class PushService {
             original.put("mediaType", top.mediaType());
             original.put("digest", wanted.toString());
             original.put("size", top.bytes().length);
-            insteadOfIndex.set("selectedManifest", selected);
+            insteadOfIndex.set("selectedManifest", json.valueToTree(ManifestCodec.descriptorFields(selected)));
         } else {
             throw new IOException("cannot push " + ref.familiarString() + ": unsupported media type " + top.mediaType());
         }
-        if (!configOf(new Stored(manifest.bytes(), manifest.mediaType())).equals(imageId.toString())) {
+        if (!imageId.equals(configOf(new Stored(manifest.bytes(), manifest.mediaType())))) {
             throw new IOException("manifest " + wanted + " does not describe image " + imageId);
         }
         Reusable forced = manifest;
@@ -239,19 +242,18 @@ public class PushService {
     private Stored storedManifest(Digest d) throws IOException {
         byte[] bytes = store.blobs().readVerified(d, MAX_MANIFEST_BYTES);
         if (bytes == null) return null;
-        JsonNode n;
-        try {
-            n = json.readTree(bytes);
-        } catch (IOException notJson) {
-            return null;
-        }
-        String mt = n.path("mediaType").asText("");
-        if (mt.isEmpty()) mt = n.has("manifests") ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST;
-        return new Stored(bytes, mt);
+        String mt = ManifestCodec.mediaTypeOf(bytes, "");
+        return mt.isEmpty() ? null : new Stored(bytes, mt);
     }
 
-    private String configOf(Stored m) throws IOException {
-        return json.readTree(m.bytes()).path("config").path("digest").asText("");
+    /** The config digest an image manifest names; null for anything else. */
+    private static Digest configOf(Stored m) {
+        if (!MediaTypes.isManifest(m.mediaType())) return null;
+        try {
+            return ManifestCodec.parseManifest(m.bytes(), m.mediaType()).config().digest();
+        } catch (InvalidManifestException e) {
+            return null;
+        }
     }
 
     /**
@@ -299,11 +301,10 @@ public class PushService {
                 manifest = reuse.bytes();
                 mediaType = reuse.mediaType();
             } else {
-                List<Schema2Manifest.Descriptor> descs = new ArrayList<>();
-                for (LayerUploads.Sent u : done) descs.add(new Schema2Manifest.Descriptor(u.manifestMediaType(), u.blob().size(), u.blob().digest()));
-                manifest = Schema2Manifest.serialise(
-                        new Schema2Manifest.Descriptor(Schema2Manifest.CONFIG_MEDIA_TYPE, config.length, configDigest), descs);
-                mediaType = Schema2Manifest.MEDIA_TYPE;
+                List<Descriptor> descs = new ArrayList<>();
+                for (LayerUploads.Sent u : done) descs.add(new Descriptor(u.manifestMediaType(), u.blob().digest(), u.blob().size()));
+                manifest = ManifestCodec.writeSchema2(new Descriptor(MediaTypes.DOCKER_CONFIG, configDigest, config.length), descs);
+                mediaType = MediaTypes.DOCKER_MANIFEST;
             }
             Digest digest = Digest.sha256(manifest);
             boolean byDigest = ref.hasDigest();
@@ -360,15 +361,13 @@ public class PushService {
 
     /** The manifest as a {@link Reusable} when its config is the image and every layer it names is a stored blob of that layer. */
     private Reusable describes(Image img, List<Layer> layers, byte[] bytes, String mediaType) throws IOException {
-        JsonNode m = json.readTree(bytes);
-        if (!img.id().toString().equals(m.path("config").path("digest").asText())) return null;
-        JsonNode ls = m.path("layers");
+        ImageManifest m = ManifestCodec.parseManifest(bytes, mediaType);
+        if (!img.id().equals(m.config().digest())) return null;
+        List<Descriptor> ls = m.layers();
         if (ls.size() != layers.size()) return null;
         List<LayerBlob> blobs = new ArrayList<>();
         for (int i = 0; i < layers.size(); i++) {
-            String ds = ls.get(i).path("digest").asText("");
-            if (!Digest.isValid(ds)) return null;
-            Digest d = Digest.parse(ds);
+            Digest d = ls.get(i).digest();
             LayerBlob match = layers.get(i).blobs().stream().filter(b -> b.digest().equals(d)).findFirst().orElse(null);
             if (match == null || !store.blobs().exists(d)) return null;
             blobs.add(match);

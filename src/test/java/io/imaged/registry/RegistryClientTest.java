@@ -1,5 +1,7 @@
 package io.imaged.registry;
 
+import io.imaged.oci.MediaTypes;
+
 import io.imaged.testsupport.Tools;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.config.ImagedProperties;

@@ -1,6 +1,5 @@
 package io.imaged.transfer;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.image.Platform;
 import org.junit.jupiter.api.Test;
@@ -37,21 +36,6 @@ class ProgressAndPlatformTest {
         assertThat(ProgressBar.humanSize(12_345_678)).isEqualTo("12.35MB");
         assertThat(ProgressBar.humanSize(2_000_000)).isEqualTo("2MB");
         assertThat(ProgressBar.render(500_000, 2_000_000)).isEqualTo("[============>                                      ]    500kB/2MB");
-    }
-
-    @Test
-    void choosesPlatformsAsContainerdDoes() throws Exception {
-        JsonNode list = json.readTree("[{\"digest\":\"a\",\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
-                + "{\"digest\":\"b\",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\",\"variant\":\"v8\"}},"
-                + "{\"digest\":\"c\",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v6\"}},"
-                + "{\"digest\":\"d\",\"platform\":{\"os\":\"unknown\",\"architecture\":\"unknown\"}}]");
-        assertThat(PlatformMatcher.choose(list, Platform.parse("linux/amd64")).path("digest").asText()).isEqualTo("a");
-        assertThat(PlatformMatcher.choose(list, Platform.parse("linux/arm64")).path("digest").asText()).isEqualTo("b");
-        assertThat(PlatformMatcher.choose(list, Platform.parse("linux/arm64/v8")).path("digest").asText()).isEqualTo("b");
-        // arm/v7 runs v6 images
-        assertThat(PlatformMatcher.choose(list, Platform.parse("linux/arm/v7")).path("digest").asText()).isEqualTo("c");
-        assertThat(PlatformMatcher.choose(list, Platform.parse("linux/arm/v5"))).isNull();
-        assertThat(PlatformMatcher.choose(list, Platform.parse("linux/s390x"))).isNull();
     }
 
     @Test

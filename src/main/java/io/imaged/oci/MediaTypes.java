@@ -1,8 +1,9 @@
-package io.imaged.registry;
+package io.imaged.oci;
 
 import java.util.List;
+import java.util.Set;
 
-/** Manifest media types a pull understands, and the Accept header that asks for them. */
+/** Every media type imaged reads or writes: manifests, indexes, configs and layers, Docker's and OCI's. */
 public final class MediaTypes {
     public static final String DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
     public static final String DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
@@ -13,9 +14,21 @@ public final class MediaTypes {
     public static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
     public static final String OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
 
+    public static final String DOCKER_LAYER_TAR = "application/vnd.docker.image.rootfs.diff.tar";
+    public static final String DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip";
+    public static final String DOCKER_LAYER_FOREIGN_GZIP = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
+    public static final String OCI_LAYER_TAR = "application/vnd.oci.image.layer.v1.tar";
+    public static final String OCI_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip";
+    public static final String OCI_LAYER_ZSTD = "application/vnd.oci.image.layer.v1.tar+zstd";
+    private static final Set<String> LAYERS = Set.of(DOCKER_LAYER_TAR, DOCKER_LAYER_GZIP, DOCKER_LAYER_FOREIGN_GZIP,
+            OCI_LAYER_TAR, OCI_LAYER_GZIP, OCI_LAYER_ZSTD,
+            "application/vnd.oci.image.layer.nondistributable.v1.tar",
+            "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+            "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd");
+
     public static final List<String> MANIFESTS = List.of(OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST);
 
-    /** Everything we can pull, plus schema1 so that we can recognise and refuse it with a clear message. */
+    /** Everything a pull reads, plus schema1 so that it can be recognised and refused with a clear message. */
     public static final String ACCEPT = String.join(", ", OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST,
             DOCKER_SCHEMA1_SIGNED + ";q=0.5", DOCKER_SCHEMA1 + ";q=0.5");
 
@@ -32,6 +45,11 @@ public final class MediaTypes {
 
     public static boolean isSchema1(String mediaType) {
         return DOCKER_SCHEMA1.equals(mediaType) || DOCKER_SCHEMA1_SIGNED.equals(mediaType);
+    }
+
+    /** A layer blob type imaged can unpack (tar, gzip or zstd; Docker's, OCI's, foreign and non-distributable). */
+    public static boolean isLayer(String mediaType) {
+        return LAYERS.contains(mediaType);
     }
 
     /** The media type without parameters ({@code ; charset=utf-8}). */

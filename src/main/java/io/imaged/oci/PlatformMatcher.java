@@ -1,6 +1,5 @@
-package io.imaged.transfer;
+package io.imaged.oci;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.imaged.image.Platform;
 
 import java.util.List;
@@ -9,22 +8,21 @@ import java.util.List;
  * Picks the manifest for a platform from an index or manifest list, as containerd's platform matcher orders
  * candidates: an exact variant first; for arm a lower variant still runs (v7 > v6 > v5); entries without a
  * variant match any requested variant. Entries that are not images (e.g. attestation manifests with platform
- * {@code unknown/unknown}) never match.
+ * {@code unknown/unknown}) never match. The one place imaged chooses among platforms (pull, push of an index,
+ * load of a multi-platform OCI layout).
  */
-final class PlatformMatcher {
+public final class PlatformMatcher {
     private PlatformMatcher() {
     }
 
-    static JsonNode choose(JsonNode manifests, Platform want) {
-        JsonNode best = null;
+    /** The best entry of {@code manifests} for {@code want}, or null when none runs there. */
+    public static Descriptor choose(List<Descriptor> manifests, Platform want) {
+        Descriptor best = null;
         int bestScore = Integer.MAX_VALUE;
-        for (JsonNode m : manifests) {
-            JsonNode p = m.path("platform");
-            String os = p.path("os").asText("");
-            String arch = p.path("architecture").asText("");
-            String variant = normaliseVariant(arch, p.path("variant").asText(""));
-            if (!os.equals(want.os()) || !arch.equals(want.architecture())) continue;
-            int score = score(want, variant);
+        for (Descriptor m : manifests) {
+            Platform p = m.platform();
+            if (p == null) continue;
+            int score = score(want, p);
             if (score < bestScore) {
                 best = m;
                 bestScore = score;
@@ -33,8 +31,15 @@ final class PlatformMatcher {
         return best;
     }
 
+    /** Whether an image built for {@code have} runs on {@code want}. */
+    public static boolean runs(Platform want, Platform have) {
+        return score(want, have) != Integer.MAX_VALUE;
+    }
+
     /** Lower is better; MAX_VALUE = no match. */
-    private static int score(Platform want, String variant) {
+    private static int score(Platform want, Platform have) {
+        if (!have.os().equals(want.os()) || !have.architecture().equals(want.architecture())) return Integer.MAX_VALUE;
+        String variant = normaliseVariant(have.architecture(), have.variant());
         String wv = want.variant();
         if (wv.equals(variant)) return 0;
         if (variant.isEmpty()) return 1;
