@@ -28,7 +28,7 @@ import java.util.zip.GZIPOutputStream;
 public class LayerCompressor {
     private static final Logger log = LoggerFactory.getLogger(LayerCompressor.class);
     private final Store store;
-    private final Map<Digest, CompletableFuture<LayerBlob>> inFlight = new ConcurrentHashMap<>();
+    private final SingleFlight<Digest, LayerBlob> compressions = new SingleFlight<>();
 
     public LayerCompressor(Store store) {
         this.store = store;
@@ -38,18 +38,10 @@ public class LayerCompressor {
     public LayerBlob gzipBlob(Layer layer) throws IOException {
         LayerBlob existing = storedGzip(store.layers().get(layer.chainId()));
         if (existing != null) return existing;
-        CompletableFuture<LayerBlob> mine = new CompletableFuture<>();
-        CompletableFuture<LayerBlob> running = inFlight.putIfAbsent(layer.chainId(), mine);
-        if (running != null) return await(running);
         try {
-            LayerBlob b = compress(layer);
-            mine.complete(b);
-            return b;
-        } catch (IOException | RuntimeException e) {
-            mine.completeExceptionally(e);
-            throw e;
-        } finally {
-            inFlight.remove(layer.chainId(), mine);
+            return compressions.run(layer.chainId(), () -> compress(layer));
+        } catch (SingleFlight.JoinedRunFailed e) {
+            throw SingleFlight.unwrap(e);
         }
     }
 
@@ -92,19 +84,6 @@ public class LayerCompressor {
                         (System.nanoTime() - t0) / 1_000_000);
                 return blob;
             }
-        }
-    }
-
-    private static LayerBlob await(CompletableFuture<LayerBlob> f) throws IOException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) throw io;
-            if (e.getCause() instanceof RuntimeException re) throw re;
-            throw new IOException(e.getCause());
         }
     }
 }

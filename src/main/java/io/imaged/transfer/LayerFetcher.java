@@ -67,7 +67,7 @@ public class LayerFetcher {
     private final Store store;
     private final PartialDownloads partials;
     private final ImagedProperties props;
-    private final ConcurrentHashMap<Digest, CompletableFuture<Fetched>> inflight = new ConcurrentHashMap<>();
+    private final SingleFlight<Digest, Fetched> downloads = new SingleFlight<>();
     /** Measurer threads; one per layer being fetched, so the pool grows with the downloads and no further. */
     private final ExecutorService measurers = Executors.newCachedThreadPool(new ThreadFactory() {
         private final AtomicInteger n = new AtomicInteger();
@@ -108,33 +108,16 @@ public class LayerFetcher {
     public Fetched fetch(RegistrySession session, Digest digest, String mediaType, long size, Listener listener,
                          Lease lease) throws IOException {
         while (true) {
-            CompletableFuture<Fetched> mine = new CompletableFuture<>();
-            CompletableFuture<Fetched> running = inflight.putIfAbsent(digest, mine);
-            if (running == null) {
-                try {
-                    Fetched f = fetchAlone(session, digest, mediaType, size, listener, lease);
-                    mine.complete(f);
-                    return f;
-                } catch (IOException | RuntimeException | Error e) {
-                    mine.completeExceptionally(e);
-                    throw e;
-                } finally {
-                    inflight.remove(digest, mine);
-                }
-            }
             try {
-                Fetched f = running.get();
+                Fetched f = downloads.run(digest, () -> fetchAlone(session, digest, mediaType, size, listener, lease));
                 lease.blob(f.blob());
+                // a joined download's blob may have been collected since (its image removed): fetch it again
                 if (store.blobs().exists(f.blob())) return f;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while waiting for " + digest);
-            } catch (ExecutionException e) {
+            } catch (SingleFlight.JoinedRunFailed e) {
                 Throwable c = e.getCause();
                 // the other pull's client left: carry on ourselves, from where it stopped
                 if (!(c instanceof ProgressOutput.ClientGoneException) && !(c instanceof CancellationException)) {
-                    if (c instanceof IOException io) throw io;
-                    throw new IOException(c.getMessage(), c);
+                    throw SingleFlight.unwrap(e);
                 }
             }
         }
