@@ -1,4 +1,4 @@
-package io.imaged.server;
+package io.imaged.api.listener;
 
 import io.imaged.config.ImagedProperties;
 import org.apache.catalina.connector.Connector;

@@ -1,4 +1,4 @@
-package io.imaged.server;
+package io.imaged.api.listener;
 
 import java.net.URI;
 import java.nio.file.Path;

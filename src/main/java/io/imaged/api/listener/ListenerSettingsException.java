@@ -1,4 +1,4 @@
-package io.imaged.server;
+package io.imaged.api.listener;
 
 /**
  * The listener settings ({@code imaged.hosts}, {@code imaged.tls.*}, {@code imaged.tcp-unauthenticated}) cannot be

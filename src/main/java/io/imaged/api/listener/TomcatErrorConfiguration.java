@@ -1,4 +1,4 @@
-package io.imaged.server;
+package io.imaged.api.listener;
 
 import io.imaged.api.DockerErrorReportValve;
 import org.apache.catalina.Container;

@@ -1,4 +1,4 @@
-package io.imaged.server;
+package io.imaged.api.listener;
 
 import jakarta.servlet.ServletException;
 import org.apache.catalina.connector.Connector;

@@ -1,4 +1,4 @@
-package io.imaged.server;
+package io.imaged.api.listener;
 
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;

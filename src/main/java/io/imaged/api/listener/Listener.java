@@ -1,4 +1,4 @@
-package io.imaged.server;
+package io.imaged.api.listener;
 
 /**
  * Which kind of listener a request came through, set on every request by {@link ListenerValve} under
