@@ -2,7 +2,7 @@ package io.imaged.api;
 
 import io.imaged.transfer.ProgressOutput;
 
-import io.imaged.image.Image;
+import io.imaged.store.Image;
 import io.imaged.image.ImportService;
 import io.imaged.image.UrlImporter;
 import jakarta.servlet.http.HttpServletResponse;

@@ -3,7 +3,7 @@ package io.imaged.events;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.api.ApiException;
-import io.imaged.image.ImageReference;
+import io.imaged.reference.ImageReference;
 
 import java.util.HashMap;
 import java.util.HashSet;

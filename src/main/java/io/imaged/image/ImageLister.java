@@ -2,7 +2,9 @@ package io.imaged.image;
 
 import io.imaged.api.ApiException;
 import io.imaged.api.ApiVersion;
-import io.imaged.store.Digest;
+import io.imaged.digest.Digest;
+import io.imaged.reference.ImageReference;
+import io.imaged.store.Image;
 import io.imaged.store.Store;
 import org.springframework.stereotype.Component;
 

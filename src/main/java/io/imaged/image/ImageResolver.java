@@ -1,7 +1,10 @@
 package io.imaged.image;
 
 import io.imaged.api.ApiException;
-import io.imaged.store.Digest;
+import io.imaged.digest.Digest;
+import io.imaged.reference.ImageReference;
+import io.imaged.reference.InvalidReferenceException;
+import io.imaged.store.Image;
 import io.imaged.store.Store;
 import org.springframework.stereotype.Component;
 

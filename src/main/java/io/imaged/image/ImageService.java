@@ -2,7 +2,10 @@ package io.imaged.image;
 
 import io.imaged.api.ApiException;
 import io.imaged.events.EventBus;
-import io.imaged.store.Digest;
+import io.imaged.digest.Digest;
+import io.imaged.reference.ImageReference;
+import io.imaged.reference.InvalidReferenceException;
+import io.imaged.store.Image;
 import io.imaged.store.Layer;
 import io.imaged.store.Store;
 import org.springframework.http.HttpStatus;

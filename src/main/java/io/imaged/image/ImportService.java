@@ -7,6 +7,8 @@ import io.imaged.api.ApiException;
 import io.imaged.api.DockerHeaders;
 import io.imaged.events.EventBus;
 import io.imaged.layer.LayerIngester;
+import io.imaged.reference.ImageReference;
+import io.imaged.store.Image;
 import io.imaged.store.Lease;
 import io.imaged.store.Store;
 import org.springframework.stereotype.Service;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.api.ApiException;
 import io.imaged.config.ImagedProperties;
 import io.imaged.layer.InvalidArchiveException;
+import io.imaged.store.Image;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;

@@ -1,7 +1,7 @@
 package io.imaged.layer;
 
 import io.imaged.store.BlobStore;
-import io.imaged.store.Digest;
+import io.imaged.digest.Digest;
 import io.imaged.store.Layer;
 import io.imaged.store.LayerBlob;
 import io.imaged.store.Store;

@@ -1,6 +1,6 @@
 package io.imaged.layer;
 
-import io.imaged.store.Digest;
+import io.imaged.digest.Digest;
 
 /**
  * What one pass over a layer tar found.

@@ -1,6 +1,6 @@
 package io.imaged.layer;
 
-import io.imaged.store.Digest;
+import io.imaged.digest.Digest;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 
 import java.io.FilterInputStream;

@@ -1,7 +1,7 @@
 package io.imaged.oci;
 
 import io.imaged.image.Platform;
-import io.imaged.store.Digest;
+import io.imaged.digest.Digest;
 
 import java.util.Map;
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.imaged.image.Platform;
-import io.imaged.store.Digest;
+import io.imaged.digest.Digest;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

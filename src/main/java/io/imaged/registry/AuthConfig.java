@@ -82,7 +82,7 @@ public record AuthConfig(@JsonProperty("username") String username,
     public String cacheKey() {
         if (anonymous()) return "anonymous";
         String material = username + "\0" + password + "\0" + identityToken + "\0" + registryToken;
-        return io.imaged.store.Digest.sha256(material).hex();
+        return io.imaged.digest.Digest.sha256(material).hex();
     }
 
     @Override

@@ -1,7 +1,7 @@
 package io.imaged.registry;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.imaged.store.Digest;
+import io.imaged.digest.Digest;
 
 import java.io.IOException;
 import java.io.InputStream;

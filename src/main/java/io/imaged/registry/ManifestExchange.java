@@ -4,7 +4,7 @@ import io.imaged.oci.ManifestCodec;
 import io.imaged.oci.MediaTypes;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.imaged.store.Digest;
+import io.imaged.digest.Digest;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

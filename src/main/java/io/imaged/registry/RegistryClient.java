@@ -2,7 +2,7 @@ package io.imaged.registry;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.config.ImagedProperties;
-import io.imaged.image.ImageReference;
+import io.imaged.reference.ImageReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;

@@ -2,7 +2,7 @@ package io.imaged.registry;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.config.ImagedProperties;
-import io.imaged.store.Digest;
+import io.imaged.digest.Digest;
 
 import java.io.Closeable;
 import java.io.IOException;

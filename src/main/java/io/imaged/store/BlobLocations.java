@@ -2,6 +2,7 @@ package io.imaged.store;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.digest.Digest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,7 @@
 package io.imaged.store;
 
+import io.imaged.digest.Digest;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

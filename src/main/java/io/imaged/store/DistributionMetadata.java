@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import io.imaged.digest.Digest;
+
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;

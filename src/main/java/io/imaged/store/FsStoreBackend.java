@@ -1,5 +1,7 @@
 package io.imaged.store;
 
+import io.imaged.digest.Digest;
+
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

@@ -1,8 +1,7 @@
 package io.imaged.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.imaged.image.Image;
-import io.imaged.image.ImageConfig;
+import io.imaged.digest.Digest;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

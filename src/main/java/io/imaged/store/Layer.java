@@ -1,5 +1,7 @@
 package io.imaged.store;
 
+import io.imaged.digest.Digest;
+
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,5 +1,7 @@
 package io.imaged.store;
 
+import io.imaged.digest.Digest;
+
 /** A stored blob that holds a layer's tar, compressed as {@code mediaType} says. */
 public record LayerBlob(Digest digest, String mediaType, long size) {
     public static final String DOCKER_TAR = "application/vnd.docker.image.rootfs.diff.tar";

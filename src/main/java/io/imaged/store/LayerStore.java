@@ -2,6 +2,8 @@ package io.imaged.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.imaged.digest.Digest;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;

@@ -1,5 +1,7 @@
 package io.imaged.store;
 
+import io.imaged.digest.Digest;
+
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Lock;

@@ -1,5 +1,6 @@
 package io.imaged.store;
 
+import io.imaged.digest.Digest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,6 +1,7 @@
 package io.imaged.store;
 
-import io.imaged.image.ImageReference;
+import io.imaged.digest.Digest;
+import io.imaged.reference.ImageReference;
 
 import java.io.BufferedWriter;
 import java.io.IOException;

@@ -2,7 +2,7 @@ package io.imaged.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.config.ImagedProperties;
-import io.imaged.image.Image;
+import io.imaged.digest.Digest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -60,7 +60,7 @@ public class Store implements AutoCloseable {
         images.load();
         for (var e : references.snapshot().entrySet()) {
             if (images.get(e.getValue()) == null) {
-                references.remove(io.imaged.image.ImageReference.parse(e.getKey()));
+                references.remove(io.imaged.reference.ImageReference.parse(e.getKey()));
             }
         }
         collectGarbage();

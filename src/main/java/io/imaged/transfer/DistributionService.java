@@ -5,14 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.imaged.api.ApiException;
-import io.imaged.image.ImageReference;
+import io.imaged.reference.ImageReference;
 import io.imaged.registry.AuthConfig;
 import io.imaged.registry.CertsDirectory;
 import io.imaged.oci.MediaTypes;
 import io.imaged.registry.RegistryClient;
 import io.imaged.registry.RegistryException;
 import io.imaged.registry.RegistrySession;
-import io.imaged.store.Digest;
+import io.imaged.digest.Digest;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 

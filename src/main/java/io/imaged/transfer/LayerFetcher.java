@@ -9,7 +9,7 @@ import io.imaged.layer.TarMeasurer;
 import io.imaged.registry.RegistryException;
 import io.imaged.registry.RegistrySession;
 import io.imaged.registry.Retrying;
-import io.imaged.store.Digest;
+import io.imaged.digest.Digest;
 import io.imaged.store.Lease;
 import io.imaged.store.PartialDownloads;
 import io.imaged.store.Store;

@@ -10,16 +10,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.api.ApiException;
 import io.imaged.config.ImagedProperties;
 import io.imaged.events.EventBus;
-import io.imaged.image.Image;
-import io.imaged.image.ImageConfig;
-import io.imaged.image.ImageReference;
+import io.imaged.store.Image;
+import io.imaged.store.ImageConfig;
+import io.imaged.reference.ImageReference;
 import io.imaged.image.Platform;
 import io.imaged.registry.AuthConfig;
 import io.imaged.registry.RegistryClient;
 import io.imaged.registry.RegistryException;
 import io.imaged.registry.RegistrySession;
 import io.imaged.registry.Retrying;
-import io.imaged.store.Digest;
+import io.imaged.digest.Digest;
 import io.imaged.store.LayerBlob;
 import io.imaged.store.LayerStore;
 import io.imaged.store.Lease;
@@ -129,7 +129,7 @@ public class PullService {
     public static ImageReference parseForApi(String name) {
         try {
             return ImageReference.parseRemote(name);
-        } catch (io.imaged.image.InvalidReferenceException e) {
+        } catch (io.imaged.reference.InvalidReferenceException e) {
             if (e.getMessage().endsWith("must be lowercase")) {
                 throw ApiException.badRequest("invalid reference format: repository name must be lowercase");
             }

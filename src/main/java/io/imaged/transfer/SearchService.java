@@ -2,7 +2,7 @@ package io.imaged.transfer;
 
 import io.imaged.api.ApiException;
 import io.imaged.config.ImagedProperties;
-import io.imaged.image.ImageReference;
+import io.imaged.reference.ImageReference;
 import io.imaged.registry.AuthConfig;
 import io.imaged.registry.RegistryClient;
 import io.imaged.registry.RegistrySession.SearchHit;

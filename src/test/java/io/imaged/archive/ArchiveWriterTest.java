@@ -2,11 +2,11 @@ package io.imaged.archive;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.imaged.image.Image;
-import io.imaged.image.ImageConfig;
-import io.imaged.image.ImageReference;
+import io.imaged.store.Image;
+import io.imaged.store.ImageConfig;
+import io.imaged.reference.ImageReference;
 import io.imaged.store.BlobStore;
-import io.imaged.store.Digest;
+import io.imaged.digest.Digest;
 import io.imaged.store.Layer;
 import io.imaged.store.LayerBlob;
 import io.imaged.testsupport.Tars;

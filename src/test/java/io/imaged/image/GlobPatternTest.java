@@ -1,5 +1,6 @@
 package io.imaged.image;
 
+import io.imaged.reference.ImageReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

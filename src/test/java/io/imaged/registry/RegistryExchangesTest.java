@@ -5,7 +5,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.imaged.config.ImagedProperties;
 import io.imaged.oci.MediaTypes;
-import io.imaged.store.Digest;
+import io.imaged.digest.Digest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

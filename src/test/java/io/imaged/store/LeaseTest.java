@@ -1,6 +1,7 @@
 package io.imaged.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.digest.Digest;
 import io.imaged.testsupport.Tars;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

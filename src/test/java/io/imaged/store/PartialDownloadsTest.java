@@ -1,5 +1,6 @@
 package io.imaged.store;
 
+import io.imaged.digest.Digest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,6 +1,7 @@
 package io.imaged.store;
 
-import io.imaged.image.ImageReference;
+import io.imaged.digest.Digest;
+import io.imaged.reference.ImageReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

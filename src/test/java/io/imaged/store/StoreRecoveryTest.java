@@ -2,8 +2,8 @@ package io.imaged.store;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.config.ImagedProperties;
-import io.imaged.image.Image;
-import io.imaged.image.ImageReference;
+import io.imaged.digest.Digest;
+import io.imaged.reference.ImageReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.util.unit.DataSize;

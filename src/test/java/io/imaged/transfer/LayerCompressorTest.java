@@ -2,7 +2,7 @@ package io.imaged.transfer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.config.ImagedProperties;
-import io.imaged.store.Digest;
+import io.imaged.digest.Digest;
 import io.imaged.store.Layer;
 import io.imaged.store.LayerBlob;
 import io.imaged.store.Store;

@@ -1,4 +1,4 @@
-package io.imaged.image;
+package io.imaged.reference;
 
 import org.junit.jupiter.api.Test;
 

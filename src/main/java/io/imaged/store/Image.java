@@ -1,6 +1,6 @@
-package io.imaged.image;
+package io.imaged.store;
 
-import io.imaged.store.Digest;
+import io.imaged.digest.Digest;
 
 import java.time.Instant;
 import java.util.List;

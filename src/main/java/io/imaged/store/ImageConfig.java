@@ -1,8 +1,8 @@
-package io.imaged.image;
+package io.imaged.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.imaged.store.Digest;
+import io.imaged.digest.Digest;
 
 import java.io.IOException;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package io.imaged.store;
+package io.imaged.digest;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;

@@ -1,4 +1,6 @@
-package io.imaged.image;
+package io.imaged.reference;
+
+import io.imaged.digest.Digest;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -75,7 +77,7 @@ public record ImageReference(String domain, String path, String tag, String dige
         }
         if (!ANCHORED_DOMAIN.matcher(domain).matches()) throw new InvalidReferenceException("invalid reference format");
         String digest = m.group(3);
-        if (digest != null && !io.imaged.store.Digest.isValid(digest)) {
+        if (digest != null && !Digest.isValid(digest)) {
             throw new InvalidReferenceException("invalid reference format: unsupported digest algorithm or bad digest");
         }
         return new ImageReference(domain, name.substring(domain.length() + 1), m.group(2), digest);

@@ -1,4 +1,4 @@
-package io.imaged.image;
+package io.imaged.reference;
 
 import io.imaged.api.ApiException;
 import org.springframework.http.HttpStatus;
