@@ -1,5 +1,6 @@
 package io.imaged.api;
 
+import io.imaged.engine.ApiVersion;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,7 +114,7 @@ public class ApiExceptionHandler {
     }
 
     private static ResponseEntity<Object> body(HttpServletRequest request, HttpStatus status, String message) {
-        if (ApiVersion.of(request).plainTextErrors()) {
+        if (ApiPathFilter.versionOf(request).plainTextErrors()) {
             return ResponseEntity.status(status).contentType(PLAIN_TEXT_ERROR).header("X-Content-Type-Options", "nosniff")
                     .body(message + "\n");
         }

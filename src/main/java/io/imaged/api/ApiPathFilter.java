@@ -1,6 +1,7 @@
 package io.imaged.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.engine.ApiVersion;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -31,6 +32,7 @@ public class ApiPathFilter extends OncePerRequestFilter {
     private static final Pattern VERSIONED = Pattern.compile("^/v([0-9]+\\.[0-9]+)(/.*)$");
     private static final Set<String> FIXED_IMAGE_ROUTES = Set.of("json", "create", "load", "prune", "search", "get");
     private static final String[] IMAGE_SUFFIXES = {"/json", "/history", "/tag", "/push", "/get"};
+    private static final String VERSION_ATTRIBUTE = ApiVersion.class.getName();
     private final ObjectMapper json;
     private final SupportedApiVersions versions;
 
@@ -67,7 +69,7 @@ public class ApiPathFilter extends OncePerRequestFilter {
             }
             path = m.group(2);
         }
-        request.setAttribute(ApiVersion.ATTRIBUTE, version);
+        request.setAttribute(VERSION_ATTRIBUTE, version);
         DockerHeaders.addTo(response);
         String routed = route(path);
         if (routed.equals(request.getRequestURI())) {
@@ -75,6 +77,12 @@ public class ApiPathFilter extends OncePerRequestFilter {
         } else {
             chain.doFilter(new RoutedRequest(request, routed, path), response);
         }
+    }
+
+    /** The API version of the request's path; requests without a {@code /v1.xx} prefix get the newest. */
+    static ApiVersion versionOf(HttpServletRequest request) {
+        Object v = request.getAttribute(VERSION_ATTRIBUTE);
+        return v instanceof ApiVersion av ? av : ApiVersion.MAX;
     }
 
     /** The path Spring MVC routes on: the image name as one encoded segment. */

@@ -1,11 +1,11 @@
 package io.imaged.api;
 
+import io.imaged.engine.ApiVersion;
+import io.imaged.engine.Engine;
 import jakarta.servlet.http.HttpServletResponse;
 
 /** Headers dockerd's version middleware puts on every response. */
 public final class DockerHeaders {
-    public static final String ENGINE_VERSION = "28.2.2";
-
     private DockerHeaders() {
     }
 
@@ -13,6 +13,6 @@ public final class DockerHeaders {
         response.setHeader("Api-Version", ApiVersion.MAX.toString());
         response.setHeader("Docker-Experimental", "false");
         response.setHeader("Ostype", "linux");
-        response.setHeader("Server", "Docker/" + ENGINE_VERSION + " (linux)");
+        response.setHeader("Server", "Docker/" + Engine.VERSION + " (linux)");
     }
 }

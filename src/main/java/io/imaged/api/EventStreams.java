@@ -1,6 +1,7 @@
 package io.imaged.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.engine.ApiVersion;
 import io.imaged.events.Event;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;

@@ -1,6 +1,7 @@
 package io.imaged.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.engine.ApiVersion;
 import io.imaged.events.Event;
 import io.imaged.events.EventBus;
 import io.imaged.events.EventFilter;
@@ -46,7 +47,7 @@ public class EventsController {
     public void events(@RequestParam(required = false) String since, @RequestParam(required = false) String until,
                        @RequestParam(required = false) String filters, HttpServletRequest request,
                        HttpServletResponse response) throws IOException {
-        ApiVersion version = ApiVersion.of(request);
+        ApiVersion version = ApiPathFilter.versionOf(request);
         long sinceNano = parseTime(since);
         long untilNano = parseTime(until);
         if (given(until) && untilNano < sinceNano) {

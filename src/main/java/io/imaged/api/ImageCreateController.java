@@ -1,14 +1,15 @@
 package io.imaged.api;
 
+import io.imaged.engine.ApiVersion;
 import io.imaged.transfer.ProgressOutput;
 
-import io.imaged.store.Image;
 import io.imaged.image.ImportService;
 import io.imaged.image.UrlImporter;
-import jakarta.servlet.http.HttpServletResponse;
+import io.imaged.store.Image;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -46,7 +47,7 @@ public class ImageCreateController {
                                          @RequestParam(required = false) String platform,
                                          HttpServletRequest request, HttpServletResponse response) throws IOException {
         // dockerd reads platform from API 1.32 on; older clients' platform means nothing
-        String platformOf = ApiVersion.of(request).lessThan("1.32") ? null : platform;
+        String platformOf = ApiPathFilter.versionOf(request).lessThan("1.32") ? null : platform;
         if (fromSrc != null && !fromSrc.isEmpty()) {
             // each changes= value whole, as dockerd reads r.Form["changes"] (Spring's List binding would split
             // "ENV A=1,2" at the comma); the parameter stays declared for the API document

@@ -2,6 +2,7 @@ package io.imaged.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.imaged.engine.ApiVersion;
 import io.imaged.image.DeleteResponseItem;
 import io.imaged.image.Filters;
 import io.imaged.image.ImageInspector;
@@ -54,7 +55,7 @@ public class ImagesController {
                                    @RequestParam(required = false) String manifests,
                                    @RequestParam(required = false) String filter,
                                    HttpServletRequest request) {
-        ApiVersion version = ApiVersion.of(request);
+        ApiVersion version = ApiPathFilter.versionOf(request);
         Filters f = Filters.parse(json, filters, ImageLister.ACCEPTED_FILTERS);
         // the singular `filter=<reference>` (deprecated in 1.13) still works up to API 1.40 (version history 1.41);
         // docker-py sends it for images(name=...) when pinned below 1.25
@@ -68,7 +69,7 @@ public class ImagesController {
     @Operation(summary = "Inspect an image")
     @GetMapping(value = "/images/{name}/json", produces = MediaType.APPLICATION_JSON_VALUE)
     public ObjectNode inspect(@PathVariable String name, HttpServletRequest request) {
-        return inspector.inspect(name, ApiVersion.of(request));
+        return inspector.inspect(name, ApiPathFilter.versionOf(request));
     }
 
     @Operation(summary = "Get the history of an image")

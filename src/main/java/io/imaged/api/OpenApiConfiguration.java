@@ -1,5 +1,6 @@
 package io.imaged.api;
 
+import io.imaged.engine.ApiVersion;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.info.License;

@@ -1,6 +1,7 @@
 package io.imaged.api;
 
 import io.imaged.config.ImagedProperties;
+import io.imaged.engine.ApiVersion;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.stereotype.Component;
 

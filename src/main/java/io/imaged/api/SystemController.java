@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.imaged.config.ImagedProperties;
+import io.imaged.engine.ApiVersion;
+import io.imaged.engine.Engine;
 import io.imaged.image.Filters;
 import io.imaged.image.ImageInspector;
 import io.imaged.image.ImageLister;
@@ -79,13 +81,13 @@ public class SystemController {
         v.putObject("Platform").put("Name", "imaged");
         ArrayNode comps = v.putArray("Components");
         ObjectNode engine = comps.addObject();
-        engine.put("Name", "Engine").put("Version", DockerHeaders.ENGINE_VERSION);
+        engine.put("Name", "Engine").put("Version", Engine.VERSION);
         engine.putObject("Details").put("ApiVersion", ApiVersion.MAX.toString()).put("Arch", goArch())
                 .put("BuildTime", buildTime()).put("Experimental", "false").put("GitCommit", "imaged")
                 .put("GoVersion", "java" + Runtime.version().feature()).put("KernelVersion", kernel())
                 .put("MinAPIVersion", versions.min().toString()).put("Os", "linux");
         comps.addObject().put("Name", "imaged").put("Version", imagedVersion());
-        v.put("Version", DockerHeaders.ENGINE_VERSION);
+        v.put("Version", Engine.VERSION);
         v.put("ApiVersion", ApiVersion.MAX.toString());
         v.put("MinAPIVersion", versions.min().toString());
         v.put("GitCommit", "imaged");
@@ -100,7 +102,7 @@ public class SystemController {
     @Operation(summary = "Get system information")
     @GetMapping(value = "/info", produces = MediaType.APPLICATION_JSON_VALUE)
     public ObjectNode info(HttpServletRequest request) {
-        ApiVersion version = ApiVersion.of(request);
+        ApiVersion version = ApiPathFilter.versionOf(request);
         ObjectNode i = json.createObjectNode();
         i.put("ID", daemonId);
         i.put("Containers", 0).put("ContainersRunning", 0).put("ContainersPaused", 0).put("ContainersStopped", 0);
@@ -143,7 +145,7 @@ public class SystemController {
         i.put("Name", hostname());
         i.putArray("Labels");
         i.put("ExperimentalBuild", false);
-        i.put("ServerVersion", DockerHeaders.ENGINE_VERSION);
+        i.put("ServerVersion", Engine.VERSION);
         i.putObject("Runtimes");
         i.put("DefaultRuntime", "");
         ObjectNode swarm = i.putObject("Swarm");
@@ -183,7 +185,7 @@ public class SystemController {
             try (Store.Held held = store.read()) {
                 for (Layer l : store.layers().all()) layersSize += l.size();
             }
-            List<ImageSummary> imgs = lister.list(new ImageLister.Options(false, Filters.none(), true, true, ApiVersion.of(request)));
+            List<ImageSummary> imgs = lister.list(new ImageLister.Options(false, Filters.none(), true, true, ApiPathFilter.versionOf(request)));
             out.put("LayersSize", layersSize);
             out.set("Images", json.valueToTree(imgs));
         }

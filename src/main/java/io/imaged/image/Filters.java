@@ -74,7 +74,7 @@ public final class Filters {
     }
 
     /** Rejects a filter key that this API version did not know yet (dockerd answers as for an unknown key). */
-    public void rejectBefore(String key, io.imaged.api.ApiVersion version, String since) {
+    public void rejectBefore(String key, io.imaged.engine.ApiVersion version, String since) {
         if (contains(key) && version.lessThan(since)) throw ApiException.badRequest("Invalid filter '" + key + "'");
     }
 

@@ -1,8 +1,8 @@
 package io.imaged.image;
 
 import io.imaged.api.ApiException;
-import io.imaged.api.ApiVersion;
 import io.imaged.digest.Digest;
+import io.imaged.engine.ApiVersion;
 import io.imaged.reference.ImageReference;
 import io.imaged.store.Image;
 import io.imaged.store.Store;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.imaged.api.ApiException;
-import io.imaged.api.DockerHeaders;
+import io.imaged.engine.Engine;
 import io.imaged.events.EventBus;
 import io.imaged.layer.LayerIngester;
 import io.imaged.reference.ImageReference;
@@ -86,7 +86,7 @@ public class ImportService {
         ObjectNode root = json.createObjectNode();
         root.put("comment", req.message());
         root.put("created", created);
-        root.put("docker_version", DockerHeaders.ENGINE_VERSION);
+        root.put("docker_version", Engine.VERSION);
         root.set("config", ContainerConfig.goOrder(json, cfg));
         root.put("architecture", req.platform().architecture());
         if (!req.platform().variant().isEmpty()) root.put("variant", req.platform().variant());

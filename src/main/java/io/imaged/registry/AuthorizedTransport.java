@@ -1,6 +1,7 @@
 package io.imaged.registry;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.engine.Engine;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -194,7 +195,7 @@ final class AuthorizedTransport {
 
     private <T> HttpResponse<T> rawSend(HttpRequest.Builder b, String method, URI uri, HttpResponse.BodyHandler<T> handler,
                                         boolean ping) throws IOException {
-        b.timeout(timeout).header("User-Agent", "imaged/" + io.imaged.api.DockerHeaders.ENGINE_VERSION);
+        b.timeout(timeout).header("User-Agent", "imaged/" + Engine.VERSION);
         HttpRequest request = b.build();
         // the JDK client's timeout runs until the answer's headers, so it includes sending the body: a blob upload
         // gets the time to send it at a slow link's pace on top, or a big layer could never be pushed (dockerd has

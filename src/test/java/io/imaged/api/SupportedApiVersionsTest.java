@@ -1,5 +1,6 @@
 package io.imaged.api;
 
+import io.imaged.engine.ApiVersion;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 

@@ -1,6 +1,4 @@
-package io.imaged.api;
-
-import jakarta.servlet.http.HttpServletRequest;
+package io.imaged.engine;
 
 /** An Engine API version such as 1.50; requests without a {@code /v1.xx} prefix get the newest. */
 public record ApiVersion(int major, int minor) implements Comparable<ApiVersion> {
@@ -8,18 +6,12 @@ public record ApiVersion(int major, int minor) implements Comparable<ApiVersion>
     public static final ApiVersion OLDEST = new ApiVersion(1, 12);
     public static final ApiVersion MAX = new ApiVersion(1, 50);
     /** The last version whose errors were plain text; JSON {@code {"message"}} bodies began after it. */
-    static final ApiVersion LAST_PLAIN_TEXT_ERRORS = new ApiVersion(1, 23);
-    static final String ATTRIBUTE = ApiVersion.class.getName();
+    private static final ApiVersion LAST_PLAIN_TEXT_ERRORS = new ApiVersion(1, 23);
 
     public static ApiVersion parse(String s) {
         int dot = s.indexOf('.');
         if (dot < 0) throw new IllegalArgumentException(s);
         return new ApiVersion(Integer.parseInt(s.substring(0, dot)), Integer.parseInt(s.substring(dot + 1)));
-    }
-
-    public static ApiVersion of(HttpServletRequest request) {
-        Object v = request.getAttribute(ATTRIBUTE);
-        return v instanceof ApiVersion av ? av : MAX;
     }
 
     public boolean lessThan(ApiVersion other) {
