@@ -1,6 +1,7 @@
 package io.imaged.api;
 
-import io.imaged.engine.ApiVersion;
+import io.imaged.error.ErrorMessages;
+import io.imaged.error.ImagedException;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,9 +33,11 @@ public class ApiExceptionHandler {
         this.bodyTimeout = props.requestBodyTimeout();
     }
 
-    @ExceptionHandler(ApiException.class)
-    ResponseEntity<Object> api(ApiException e, HttpServletRequest request) {
-        return body(request, e.status(), ErrorMessages.safe(e.getMessage(), e.status().getReasonPhrase().toLowerCase(java.util.Locale.ROOT)));
+    /** A failure of a kind: the status {@link ErrorStatus} gives it, the message as it is (once it is safe to show). */
+    @ExceptionHandler(ImagedException.class)
+    ResponseEntity<Object> imaged(ImagedException e, HttpServletRequest request) {
+        HttpStatus status = ErrorStatus.of(e.kind());
+        return body(request, status, ErrorMessages.safe(e.getMessage(), status.getReasonPhrase().toLowerCase(java.util.Locale.ROOT)));
     }
 
     @ExceptionHandler(NoResourceFoundException.class)

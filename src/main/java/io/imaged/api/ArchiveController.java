@@ -3,6 +3,7 @@ package io.imaged.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.archive.LoadService;
 import io.imaged.archive.SaveService;
+import io.imaged.error.ImagedException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
@@ -81,7 +82,7 @@ public class ArchiveController {
         LoadService.Result result;
         try {
             result = loader.load(body);
-        } catch (ApiException e) {
+        } catch (ImagedException e) {
             if (body.failure() != RequestBody.Failure.NONE) throw e; // the body's fault, not the archive's
             response.setStatus(200);
             response.setContentType("application/json");

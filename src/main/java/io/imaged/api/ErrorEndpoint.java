@@ -1,5 +1,6 @@
 package io.imaged.api;
 
+import io.imaged.error.ImagedException;
 import io.swagger.v3.oas.annotations.Hidden;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
@@ -43,7 +44,7 @@ public class ErrorEndpoint implements ErrorController {
             return body(400, chunked ? "malformed chunked encoding" : "malformed request body");
         }
         for (Throwable t = cause; t != null; t = t.getCause()) {
-            if (t instanceof ApiException api) return body(api.status().value(), api.getMessage());
+            if (t instanceof ImagedException e) return body(ErrorStatus.of(e.kind()).value(), e.getMessage());
         }
         int s = status < 400 ? 500 : status;
         return body(s, TomcatErrors.message(s, cause));

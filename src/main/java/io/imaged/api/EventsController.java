@@ -2,6 +2,7 @@ package io.imaged.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.engine.ApiVersion;
+import io.imaged.error.ImagedException;
 import io.imaged.events.Event;
 import io.imaged.events.EventBus;
 import io.imaged.events.EventFilter;
@@ -10,7 +11,6 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -51,7 +51,7 @@ public class EventsController {
         long sinceNano = parseTime(since);
         long untilNano = parseTime(until);
         if (given(until) && untilNano < sinceNano) {
-            throw ApiException.badRequest("`since` time (" + since + ") cannot be after `until` time (" + until + ")");
+            throw ImagedException.invalid("`since` time (" + since + ") cannot be after `until` time (" + until + ")");
         }
         EventFilter filter = EventFilter.parse(json, filters);
         long now = System.currentTimeMillis() * 1_000_000L;
@@ -120,14 +120,14 @@ public class EventsController {
         try {
             sec = Long.parseLong(parts[0]);
         } catch (NumberFormatException e) {
-            throw new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, "strconv.ParseInt: parsing \"" + parts[0] + "\": invalid syntax");
+            throw ImagedException.system("strconv.ParseInt: parsing \"" + parts[0] + "\": invalid syntax");
         }
         if (parts.length == 2) {
             try {
                 long n = Long.parseLong(parts[1]);
                 nano = (long) (n * Math.pow(10, 9 - parts[1].length()));
             } catch (NumberFormatException e) {
-                throw new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, "strconv.ParseInt: parsing \"" + parts[1] + "\": invalid syntax");
+                throw ImagedException.system("strconv.ParseInt: parsing \"" + parts[1] + "\": invalid syntax");
             }
         }
         return sec * 1_000_000_000L + nano;

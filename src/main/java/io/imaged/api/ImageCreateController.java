@@ -3,6 +3,7 @@ package io.imaged.api;
 import io.imaged.engine.ApiVersion;
 import io.imaged.transfer.ProgressOutput;
 
+import io.imaged.error.ImagedException;
 import io.imaged.image.ImportService;
 import io.imaged.image.UrlImporter;
 import io.imaged.store.Image;
@@ -73,6 +74,6 @@ public class ImageCreateController {
                 return null; // the progress stream has been written
             });
         }
-        throw ApiException.badRequest("fromImage or fromSrc is required");
+        throw ImagedException.invalid("fromImage or fromSrc is required");
     }
 }

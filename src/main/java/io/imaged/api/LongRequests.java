@@ -1,10 +1,11 @@
 package io.imaged.api;
 
 import io.imaged.config.ImagedProperties;
+import io.imaged.error.ImagedException;
+import io.imaged.transfer.ProgressOutput;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.stereotype.Component;
-import io.imaged.transfer.ProgressOutput;
 import org.springframework.web.context.request.async.CallableProcessingInterceptor;
 import org.springframework.web.context.request.async.WebAsyncTask;
 
@@ -61,7 +62,7 @@ public class LongRequests implements DisposableBean {
                 switch (body.failure()) {
                     case TIMED_OUT -> {
                         log.info("{} cut: no request body data received for {}s", what, bodyTimeout.toSeconds());
-                        throw ApiException.badRequest("no request body data received for "
+                        throw ImagedException.invalid("no request body data received for "
                             + bodyTimeout.toSeconds() + "s (imaged.request-body-timeout)");
                     }
                     case CLIENT_GONE -> throw new ClientGoneException(what);

@@ -1,6 +1,7 @@
 package io.imaged.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.error.ImagedException;
 import io.imaged.registry.AuthConfig;
 import io.imaged.transfer.ProgressOutput;
 import io.imaged.transfer.PushService;
@@ -64,13 +65,13 @@ public class PushController {
         if (header != null) return AuthConfig.fromHeader(header, json);
         byte[] body = in.readNBytes(64 << 10);
         if (body.length == 0 || new String(body).isBlank()) {
-            throw ApiException.badRequest("Bad parameters and missing X-Registry-Auth: EOF");
+            throw ImagedException.invalid("Bad parameters and missing X-Registry-Auth: EOF");
         }
         try {
             AuthConfig a = json.readValue(body, AuthConfig.class);
             return a == null ? AuthConfig.ANONYMOUS : a.normalised();
         } catch (IOException e) {
-            throw ApiException.badRequest("Bad parameters and missing X-Registry-Auth: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+            throw ImagedException.invalid("Bad parameters and missing X-Registry-Auth: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
         }
     }
 }

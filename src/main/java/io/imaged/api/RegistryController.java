@@ -2,6 +2,7 @@ package io.imaged.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.imaged.error.ImagedException;
 import io.imaged.registry.AuthConfig;
 import io.imaged.transfer.DistributionService;
 import io.imaged.transfer.SearchService;
@@ -58,11 +59,11 @@ public class RegistryController {
                     f.put(e.getKey(), values);
                 });
             } catch (IOException e) {
-                throw ApiException.badRequest("invalid filter: " + e.getMessage());
+                throw ImagedException.invalid("invalid filter: " + e.getMessage());
             }
             for (String k : f.keySet()) {
                 if (!k.equals("is-official") && !k.equals("stars") && !k.equals("is-automated")) {
-                    throw ApiException.badRequest("invalid filter '" + k + "'");
+                    throw ImagedException.invalid("invalid filter '" + k + "'");
                 }
             }
         }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.imaged.config.ImagedProperties;
 import io.imaged.engine.ApiVersion;
 import io.imaged.engine.Engine;
+import io.imaged.error.ImagedException;
 import io.imaged.image.Filters;
 import io.imaged.image.ImageInspector;
 import io.imaged.image.ImageLister;
@@ -176,7 +177,7 @@ public class SystemController {
         boolean all = types == null || types.isEmpty();
         for (String t : all ? List.<String>of() : types) {
             if (!List.of("container", "image", "volume", "build-cache").contains(t)) {
-                throw ApiException.badRequest("unknown object type: " + t);
+                throw ImagedException.invalid("unknown object type: " + t);
             }
         }
         ObjectNode out = json.createObjectNode();

@@ -2,18 +2,17 @@ package io.imaged.archive;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.imaged.api.ApiException;
-import io.imaged.events.EventBus;
-import io.imaged.store.Image;
-import io.imaged.reference.ImageReference;
-import io.imaged.image.ImageResolver;
-import io.imaged.reference.InvalidReferenceException;
-import io.imaged.image.Platform;
 import io.imaged.digest.Digest;
+import io.imaged.error.ImagedException;
+import io.imaged.events.EventBus;
+import io.imaged.image.ImageResolver;
+import io.imaged.image.Platform;
+import io.imaged.reference.ImageReference;
+import io.imaged.reference.InvalidReferenceException;
+import io.imaged.store.Image;
 import io.imaged.store.Layer;
 import io.imaged.store.Lease;
 import io.imaged.store.Store;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
 import java.io.IOException;
@@ -52,7 +51,7 @@ public class SaveService {
     }
 
     public Plan prepare(List<String> names, String platform) throws IOException {
-        if (names == null || names.isEmpty()) throw ApiException.badRequest("no images to save");
+        if (names == null || names.isEmpty()) throw ImagedException.invalid("no images to save");
         Platform wanted = parsePlatform(platform);
         Map<Digest, List<ImageReference>> assoc = new LinkedHashMap<>();
         Lease lease = store.lease();
@@ -62,7 +61,7 @@ public class SaveService {
             for (var e : assoc.entrySet()) {
                 Image img = store.images().get(e.getKey());
                 if (wanted != null && !wanted.matches(img.config().os(), img.config().architecture(), img.config().variant())) {
-                    throw ApiException.notFound("image with reference " + img.id() + " was found but does not provide the specified platform ("
+                    throw ImagedException.notFound("image with reference " + img.id() + " was found but does not provide the specified platform ("
                             + wanted + ")");
                 }
                 List<Layer> layers = new ArrayList<>();
@@ -89,7 +88,7 @@ public class SaveService {
     }
 
     private void addNamed(String name, Map<Digest, List<ImageReference>> assoc) {
-        if (name == null || name.isEmpty()) throw ApiException.badRequest("invalid reference format");
+        if (name == null || name.isEmpty()) throw ImagedException.invalid("invalid reference format");
         ImageReference ref = null;
         boolean idLike = name.startsWith("sha256:") || HEX_PREFIX.matcher(name).matches() && name.length() == 64;
         if (!idLike) {
@@ -137,7 +136,7 @@ public class SaveService {
                 String variant = p.path("variant").asText("");
                 s = os + (arch.isEmpty() ? "" : "/" + arch + (variant.isEmpty() ? "" : "/" + variant));
             } catch (IOException e) {
-                throw new ApiException(HttpStatus.BAD_REQUEST, "invalid platform: " + platform);
+                throw ImagedException.invalid("invalid platform: " + platform);
             }
         }
         return Platform.parse(s);

@@ -2,7 +2,7 @@ package io.imaged.events;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.imaged.api.ApiException;
+import io.imaged.error.ImagedException;
 import io.imaged.reference.ImageReference;
 
 import java.util.HashMap;
@@ -28,9 +28,9 @@ public final class EventFilter {
             try {
                 root = json.readTree(raw);
             } catch (Exception e) {
-                throw ApiException.badRequest("invalid filter: " + raw);
+                throw ImagedException.invalid("invalid filter: " + raw);
             }
-            if (root == null || !root.isObject()) throw ApiException.badRequest("invalid filter: " + raw);
+            if (root == null || !root.isObject()) throw ImagedException.invalid("invalid filter: " + raw);
             root.fields().forEachRemaining(e -> {
                 Set<String> vals = new HashSet<>();
                 JsonNode v = e.getValue();
@@ -38,7 +38,7 @@ public final class EventFilter {
                     if (f.getValue().asBoolean(false)) vals.add(f.getKey());
                 });
                 else if (v.isArray()) v.forEach(x -> vals.add(x.asText()));
-                else throw ApiException.badRequest("invalid filter: " + raw);
+                else throw ImagedException.invalid("invalid filter: " + raw);
                 out.put(e.getKey(), vals);
             });
         }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.imaged.api.ApiException;
+import io.imaged.error.ImagedException;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +39,7 @@ public final class ChangeApplier {
                 case "USER" -> config.put("User", requireArg(args, instr));
                 case "VOLUME" -> volume(config, args);
                 case "WORKDIR" -> workdir(config, args);
-                default -> throw ApiException.badRequest(instr.toLowerCase(Locale.ROOT) + " is not a valid change command");
+                default -> throw ImagedException.invalid(instr.toLowerCase(Locale.ROOT) + " is not a valid change command");
             }
         }
     }
@@ -50,14 +50,14 @@ public final class ChangeApplier {
     }
 
     private static String requireArg(String args, String instr) {
-        if (args.isEmpty()) throw ApiException.badRequest(instr + " requires exactly one argument");
+        if (args.isEmpty()) throw ImagedException.invalid(instr + " requires exactly one argument");
         return args;
     }
 
     private JsonNode command(String args, String instr) {
         List<String> exec = jsonArray(args);
         if (exec != null) return ContainerConfig.strings(json, exec);
-        if (args.isEmpty()) throw ApiException.badRequest(instr + " requires at least one argument");
+        if (args.isEmpty()) throw ImagedException.invalid(instr + " requires at least one argument");
         return ContainerConfig.strings(json, List.of("/bin/sh", "-c", args));
     }
 
@@ -98,7 +98,7 @@ public final class ChangeApplier {
         ObjectNode ports = config.get("ExposedPorts") instanceof ObjectNode o ? o : json.createObjectNode();
         for (String p : words(requireArg(args, "EXPOSE"))) {
             String port = p.contains("/") ? p.toLowerCase(Locale.ROOT) : p + "/tcp";
-            if (!port.matches("[0-9]+(-[0-9]+)?/(tcp|udp|sctp)")) throw ApiException.badRequest("invalid containerPort: " + p);
+            if (!port.matches("[0-9]+(-[0-9]+)?/(tcp|udp|sctp)")) throw ImagedException.invalid("invalid containerPort: " + p);
             ports.set(port, json.createObjectNode());
         }
         config.set("ExposedPorts", ports);
@@ -107,9 +107,9 @@ public final class ChangeApplier {
     private void onbuild(ObjectNode config, String args) {
         String inner = requireArg(args, "ONBUILD");
         String first = inner.split("\\s+")[0].toUpperCase(Locale.ROOT);
-        if (first.equals("ONBUILD")) throw ApiException.badRequest("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+        if (first.equals("ONBUILD")) throw ImagedException.invalid("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
         if (first.equals("FROM") || first.equals("MAINTAINER")) {
-            throw ApiException.badRequest(first + " isn't allowed as an ONBUILD trigger");
+            throw ImagedException.invalid(first + " isn't allowed as an ONBUILD trigger");
         }
         ArrayNode on = config.get("OnBuild") instanceof ArrayNode a ? a : json.createArrayNode();
         on.add(inner);
@@ -121,7 +121,7 @@ public final class ChangeApplier {
         if (vols == null) vols = words(requireArg(args, "VOLUME"));
         ObjectNode v = config.get("Volumes") instanceof ObjectNode o ? o : json.createObjectNode();
         for (String vol : vols) {
-            if (vol.isBlank()) throw ApiException.badRequest("VOLUME specified can not be an empty string");
+            if (vol.isBlank()) throw ImagedException.invalid("VOLUME specified can not be an empty string");
             v.set(vol, json.createObjectNode());
         }
         config.set("Volumes", v);
@@ -136,18 +136,18 @@ public final class ChangeApplier {
 
     /** {@code k=v k2="v 2"} or the legacy {@code k v with spaces}. */
     static List<String[]> keyValues(String args, String instr) {
-        if (args.isEmpty()) throw ApiException.badRequest(instr + " requires at least one argument");
+        if (args.isEmpty()) throw ImagedException.invalid(instr + " requires at least one argument");
         List<String> words = words(args);
         List<String[]> out = new ArrayList<>();
         if (!words.get(0).contains("=")) {
             int sp = indexOfSpace(args);
-            if (sp < 0) throw ApiException.badRequest(instr + " must have two arguments");
+            if (sp < 0) throw ImagedException.invalid(instr + " must have two arguments");
             out.add(new String[]{args.substring(0, sp), unquote(args.substring(sp).strip())});
             return out;
         }
         for (String w : words) {
             int eq = w.indexOf('=');
-            if (eq <= 0) throw ApiException.badRequest("Syntax error - can't find = in \"" + w + "\". Must be of the form: name=value");
+            if (eq <= 0) throw ImagedException.invalid("Syntax error - can't find = in \"" + w + "\". Must be of the form: name=value");
             out.add(new String[]{unquote(w.substring(0, eq)), unquote(w.substring(eq + 1))});
         }
         return out;
@@ -180,7 +180,7 @@ public final class ChangeApplier {
                 any = true;
             }
         }
-        if (quote != 0) throw ApiException.badRequest("unmatched quote in: " + s);
+        if (quote != 0) throw ImagedException.invalid("unmatched quote in: " + s);
         if (any) out.add(cur.toString());
         return out;
     }

@@ -2,7 +2,7 @@ package io.imaged.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.imaged.api.ApiException;
+import io.imaged.error.ImagedException;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -35,9 +35,9 @@ public final class Filters {
                 root = json.readTree(raw);
             } catch (Exception e) {
                 // dockerd 20.10 answers 500 with Go's JSON error; the v1.50 spec makes bad filters a 400
-                throw ApiException.badRequest("invalid filters JSON: " + e.getMessage().lines().findFirst().orElse(""));
+                throw ImagedException.invalid("invalid filters JSON: " + e.getMessage().lines().findFirst().orElse(""));
             }
-            if (root == null || !root.isObject()) throw ApiException.badRequest(goUnmarshal(root, "map[string]map[string]bool"));
+            if (root == null || !root.isObject()) throw ImagedException.invalid(goUnmarshal(root, "map[string]map[string]bool"));
             for (var it = root.fields(); it.hasNext(); ) {
                 var e = it.next();
                 Set<String> vals = new LinkedHashSet<>();
@@ -49,13 +49,13 @@ public final class Filters {
                 } else if (v.isArray()) {
                     v.forEach(x -> vals.add(x.asText()));
                 } else {
-                    throw ApiException.badRequest(goUnmarshal(v, "map[string]bool"));
+                    throw ImagedException.invalid(goUnmarshal(v, "map[string]bool"));
                 }
                 out.put(e.getKey(), vals);
             }
         }
         for (String key : out.keySet()) {
-            if (!accepted.contains(key)) throw ApiException.badRequest("Invalid filter '" + key + "'");
+            if (!accepted.contains(key)) throw ImagedException.invalid("Invalid filter '" + key + "'");
         }
         return new Filters(out);
     }
@@ -75,7 +75,7 @@ public final class Filters {
 
     /** Rejects a filter key that this API version did not know yet (dockerd answers as for an unknown key). */
     public void rejectBefore(String key, io.imaged.engine.ApiVersion version, String since) {
-        if (contains(key) && version.lessThan(since)) throw ApiException.badRequest("Invalid filter '" + key + "'");
+        if (contains(key) && version.lessThan(since)) throw ImagedException.invalid("Invalid filter '" + key + "'");
     }
 
     /** These filters plus {@code value} under {@code key} (for the legacy singular {@code filter} parameter). */
@@ -110,7 +110,7 @@ public final class Filters {
                 case "true", "1" -> sawTrue = true;
                 case "false", "0" -> sawFalse = true;
                 // Go prints the value list as %v: [a b]
-                default -> throw ApiException.badRequest("Invalid filter '" + key + "=[" + String.join(" ", v) + "]'");
+                default -> throw ImagedException.invalid("Invalid filter '" + key + "=[" + String.join(" ", v) + "]'");
             }
         }
         return sawTrue || !sawFalse && dflt;

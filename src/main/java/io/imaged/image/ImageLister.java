@@ -1,8 +1,8 @@
 package io.imaged.image;
 
-import io.imaged.api.ApiException;
 import io.imaged.digest.Digest;
 import io.imaged.engine.ApiVersion;
+import io.imaged.error.ImagedException;
 import io.imaged.reference.ImageReference;
 import io.imaged.store.Image;
 import io.imaged.store.Store;
@@ -65,7 +65,7 @@ public class ImageLister {
             for (ImageReference r : e.references()) {
                 if (!refPatterns.isEmpty()) {
                     // dockerd reports a malformed pattern only when it has a reference to match it against
-                    if (badPattern) throw ApiException.badRequest(GlobPattern.BAD_PATTERN);
+                    if (badPattern) throw ImagedException.invalid(GlobPattern.BAD_PATTERN);
                     // only the references that match are shown, as dockerd does
                     if (!matchesAny(refPatterns, r)) continue;
                 }
@@ -150,7 +150,7 @@ public class ImageLister {
 
     private Instant createdOf(String ref) {
         Image img = resolver.find(ref);
-        if (img == null) throw ApiException.noSuchImage(ImageResolver.describe(ref));
+        if (img == null) throw ImageResolver.noSuchImage(ImageResolver.describe(ref));
         return img.config().created() == null ? Instant.EPOCH : img.config().created();
     }
 

@@ -1,7 +1,7 @@
 package io.imaged.image;
 
-import io.imaged.api.ApiException;
 import io.imaged.digest.Digest;
+import io.imaged.error.ImagedException;
 import io.imaged.reference.ImageReference;
 import io.imaged.reference.InvalidReferenceException;
 import io.imaged.store.Image;
@@ -22,16 +22,21 @@ public class ImageResolver {
         this.store = store;
     }
 
-    /** Finds the image or throws 404 {@code No such image: ...} (400 for a malformed reference). */
+    /** Finds the image or throws not found, {@code No such image: ...} (an invalid argument for a malformed reference). */
     public Image resolve(String refOrId) {
         Image img = find(refOrId);
-        if (img == null) throw ApiException.noSuchImage(describe(refOrId));
+        if (img == null) throw noSuchImage(describe(refOrId));
         return img;
     }
 
-    /** Finds the image, or null; throws 400 only for a malformed reference. */
+    /** dockerd's answer for a name that matches no image: not found, {@code No such image: <name>}. */
+    public static ImagedException noSuchImage(String name) {
+        return ImagedException.notFound("No such image: " + name);
+    }
+
+    /** Finds the image, or null; throws only for a malformed reference (invalid argument). */
     public Image find(String refOrId) {
-        if (refOrId == null || refOrId.isEmpty()) throw ApiException.badRequest("invalid reference format");
+        if (refOrId == null || refOrId.isEmpty()) throw ImagedException.invalid("invalid reference format");
         if (HEX64.matcher(refOrId).matches()) {
             return store.images().get(new Digest("sha256", refOrId));
         }
@@ -59,7 +64,7 @@ public class ImageResolver {
         if (hex.isEmpty()) return null;
         List<Image> found = store.images().searchPrefix(hex);
         if (found.size() > 1) {
-            throw ApiException.badRequest("ambiguous image ID prefix " + term + ": " + found.size() + " images match");
+            throw ImagedException.invalid("ambiguous image ID prefix " + term + ": " + found.size() + " images match");
         }
         return found.isEmpty() ? null : found.get(0);
     }

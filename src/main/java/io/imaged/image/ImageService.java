@@ -1,14 +1,14 @@
 package io.imaged.image;
 
-import io.imaged.api.ApiException;
-import io.imaged.events.EventBus;
 import io.imaged.digest.Digest;
+import io.imaged.error.ImagedException;
+import io.imaged.error.ImagedException.Kind;
+import io.imaged.events.EventBus;
 import io.imaged.reference.ImageReference;
 import io.imaged.reference.InvalidReferenceException;
 import io.imaged.store.Image;
 import io.imaged.store.Layer;
 import io.imaged.store.Store;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
 import java.io.IOException;
@@ -36,17 +36,17 @@ public class ImageService {
 
     /** {@code POST /images/{name}/tag}: points repo[:tag] at the image. */
     public void tag(String source, String repo, String tag) {
-        if (repo == null || repo.isEmpty()) throw ApiException.badRequest("invalid reference format");
+        if (repo == null || repo.isEmpty()) throw ImagedException.invalid("invalid reference format");
         ImageReference target;
         try {
             target = ImageReference.parse(repo);
         } catch (InvalidReferenceException e) {
             throw e;
         }
-        if (target.hasDigest()) throw ApiException.badRequest("refusing to create a tag with a digest reference");
+        if (target.hasDigest()) throw ImagedException.invalid("refusing to create a tag with a digest reference");
         target.checkTaggable();
         if (tag != null && !tag.isEmpty()) {
-            if (!ImageReference.isValidTag(tag)) throw ApiException.badRequest("invalid tag format");
+            if (!ImageReference.isValidTag(tag)) throw ImagedException.invalid("invalid tag format");
             target = target.withTag(tag);
         }
         target = target.withDefaultTag();
@@ -127,7 +127,7 @@ public class ImageService {
 
     private void deleteHelper(Digest id, List<DeleteResponseItem> records, boolean force, boolean prune, boolean quiet) throws IOException {
         int mask = Conflict.HARD | (force ? 0 : Conflict.SOFT);
-        ApiException conflict = conflict(id, mask);
+        ImagedException conflict = conflict(id, mask);
         if (conflict != null) {
             if (quiet && !isDangling(id)) return;
             throw conflict;
@@ -176,17 +176,17 @@ public class ImageService {
     }
 
     private void checkConflict(Digest id, int mask) {
-        ApiException c = conflict(id, mask);
+        ImagedException c = conflict(id, mask);
         if (c != null) throw c;
     }
 
-    private ApiException conflict(Digest id, int mask) {
+    private ImagedException conflict(Digest id, int mask) {
         if ((mask & Conflict.DEPENDENT_CHILD) != 0 && !store.images().children(id).isEmpty()) {
-            return new ApiException(HttpStatus.CONFLICT, "conflict: unable to delete " + id.shortHex()
+            return ImagedException.conflict("conflict: unable to delete " + id.shortHex()
                     + " (cannot be forced) - image has dependent child images");
         }
         if ((mask & Conflict.ACTIVE_REFERENCE) != 0 && !store.references().referencesTo(id).isEmpty()) {
-            return new ApiException(HttpStatus.CONFLICT, "conflict: unable to delete " + id.shortHex()
+            return ImagedException.conflict("conflict: unable to delete " + id.shortHex()
                     + " (must be forced) - image is referenced in multiple repositories");
         }
         return null;
@@ -230,15 +230,15 @@ public class ImageService {
                     for (ImageReference r : refs) {
                         try {
                             deleted.addAll(deleteLocked(r.toString(), false, true));
-                        } catch (ApiException e) {
-                            if (e.status() != HttpStatus.CONFLICT && e.status() != HttpStatus.NOT_FOUND) throw e;
+                        } catch (ImagedException e) {
+                            if (e.kind() != Kind.CONFLICT && e.kind() != Kind.NOT_FOUND) throw e;
                         }
                     }
                 } else {
                     try {
                         deleted.addAll(deleteLocked(img.id().hex(), false, true));
-                    } catch (ApiException e) {
-                        if (e.status() != HttpStatus.CONFLICT && e.status() != HttpStatus.NOT_FOUND) throw e;
+                    } catch (ImagedException e) {
+                        if (e.kind() != Kind.CONFLICT && e.kind() != Kind.NOT_FOUND) throw e;
                     }
                 }
             }

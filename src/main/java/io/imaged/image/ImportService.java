@@ -3,8 +3,8 @@ package io.imaged.image;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.imaged.api.ApiException;
 import io.imaged.engine.Engine;
+import io.imaged.error.ImagedException;
 import io.imaged.events.EventBus;
 import io.imaged.layer.LayerIngester;
 import io.imaged.reference.ImageReference;
@@ -47,16 +47,16 @@ public class ImportService {
         ImageReference target = null;
         if (repo != null && !repo.isEmpty()) {
             target = ImageReference.parse(repo);
-            if (target.hasDigest()) throw ApiException.badRequest("cannot import digest reference");
+            if (target.hasDigest()) throw ImagedException.invalid("cannot import digest reference");
             target.checkTaggable();
             if (tag != null && !tag.isEmpty()) {
-                if (!ImageReference.isValidTag(tag)) throw ApiException.badRequest("invalid tag format");
+                if (!ImageReference.isValidTag(tag)) throw ImagedException.invalid("invalid tag format");
                 target = target.withTag(tag);
             }
             target = target.withDefaultTag();
         }
         Platform p = Platform.parse(platform);
-        if (!p.os().equals("linux")) throw ApiException.badRequest("operating system is not supported");
+        if (!p.os().equals("linux")) throw ImagedException.invalid("operating system is not supported");
         String msg = message == null || message.isEmpty() ? "Imported from " + src : message;
         // apply once now to reject invalid changes before reading the body
         new ChangeApplier(json).apply(ContainerConfig.empty(json), changes);

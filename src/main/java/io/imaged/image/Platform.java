@@ -1,6 +1,6 @@
 package io.imaged.image;
 
-import io.imaged.api.ApiException;
+import io.imaged.error.ImagedException;
 
 import java.util.Locale;
 
@@ -33,15 +33,15 @@ public record Platform(String os, String architecture, String variant) {
         if (s == null || s.isBlank()) return host();
         String[] parts = s.toLowerCase(Locale.ROOT).split("/");
         // containerd's platforms.Parse words: too many parts cannot be parsed at all
-        if (parts.length > 3) throw ApiException.badRequest("\"" + s + "\": cannot parse platform specifier: invalid argument");
-        if (parts[0].isEmpty()) throw ApiException.badRequest("\"" + s + "\": unknown operating system or architecture: invalid argument");
+        if (parts.length > 3) throw ImagedException.invalid("\"" + s + "\": cannot parse platform specifier: invalid argument");
+        if (parts[0].isEmpty()) throw ImagedException.invalid("\"" + s + "\": unknown operating system or architecture: invalid argument");
         if (parts.length == 1) {
             // a known OS gets the host's architecture, a known architecture the host OS; anything else is refused
             // before any registry is asked (docker-py's test_pull_invalid_platform: platform='foobar')
             if (KNOWN_OS.contains(parts[0])) return new Platform(parts[0], host().architecture(), host().variant());
             Platform p = normalise("linux", parts[0], "");
             if (!KNOWN_ARCH.contains(p.architecture())) {
-                throw ApiException.badRequest("\"" + s + "\": unknown operating system or architecture: invalid argument");
+                throw ImagedException.invalid("\"" + s + "\": unknown operating system or architecture: invalid argument");
             }
             return p;
         }
@@ -50,7 +50,7 @@ public record Platform(String os, String architecture, String variant) {
 
     private static Platform normalise(String os, String arch, String variant) {
         if (!os.matches("[a-z0-9_-]+") || !arch.matches("[a-z0-9_-]+") || !variant.matches("[a-z0-9_-]*")) {
-            throw ApiException.badRequest("\"" + os + "/" + arch + "\": unknown operating system or architecture: invalid argument");
+            throw ImagedException.invalid("\"" + os + "/" + arch + "\": unknown operating system or architecture: invalid argument");
         }
         switch (arch) {
             case "x86_64", "x86-64" -> arch = "amd64";

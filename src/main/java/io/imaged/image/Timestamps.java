@@ -1,6 +1,6 @@
 package io.imaged.image;
 
-import io.imaged.api.ApiException;
+import io.imaged.error.ImagedException;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -28,7 +28,7 @@ public final class Timestamps {
                 return Instant.ofEpochSecond(s, nanos);
             } catch (ArithmeticException | java.time.DateTimeException outOfRange) {
                 // 3,000 digits of seconds is no time (it used to be a 500 with DateTimeException)
-                throw ApiException.badRequest("failed to parse value as time or duration: \"" + value + "\"");
+                throw ImagedException.invalid("failed to parse value as time or duration: \"" + value + "\"");
             }
         }
         try {
@@ -46,7 +46,7 @@ public final class Timestamps {
         } catch (RuntimeException ignored) {
             // fall through
         }
-        throw ApiException.badRequest("failed to parse value as time or duration: \"" + value + "\"");
+        throw ImagedException.invalid("failed to parse value as time or duration: \"" + value + "\"");
     }
 
     /**

@@ -1,8 +1,9 @@
 package io.imaged.image;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.imaged.api.ApiException;
 import io.imaged.config.ImagedProperties;
+import io.imaged.error.ImagedException;
+import io.imaged.error.ImagedException.Kind;
 import io.imaged.layer.InvalidArchiveException;
 import io.imaged.store.Image;
 import jakarta.servlet.http.HttpServletResponse;
@@ -50,10 +51,10 @@ public class UrlImporter {
         try {
             u = URI.create(s);
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("invalid URL " + src + ": " + e.getMessage());
+            throw ImagedException.invalid("invalid URL " + src + ": " + e.getMessage());
         }
         if (!"http".equalsIgnoreCase(u.getScheme()) && !"https".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
-            throw ApiException.badRequest("unsupported URL " + src + ": only http and https can be imported");
+            throw ImagedException.invalid("unsupported URL " + src + ": only http and https can be imported");
         }
         return u;
     }
@@ -64,18 +65,18 @@ public class UrlImporter {
         try {
             resp = http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
-            throw new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, "Get \"" + uri + "\": " + describe(e));
+            throw ImagedException.system("Get \"" + uri + "\": " + describe(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, "Get \"" + uri + "\": interrupted");
+            throw ImagedException.system("Get \"" + uri + "\": interrupted");
         }
         InputStream body = resp.body();
         try {
             if (resp.statusCode() >= 400) {
                 String text = new String(body.readNBytes(4096), StandardCharsets.UTF_8).trim();
                 String msg = "failed to GET " + uri + " with status " + resp.statusCode() + " " + reason(resp.statusCode()) + ": " + text;
-                throw new ApiException(resp.statusCode() == 404 ? HttpStatus.NOT_FOUND
-                        : resp.statusCode() == 400 ? HttpStatus.BAD_REQUEST : HttpStatus.INTERNAL_SERVER_ERROR, msg);
+                throw new ImagedException(resp.statusCode() == 404 ? Kind.NOT_FOUND
+                        : resp.statusCode() == 400 ? Kind.INVALID_ARGUMENT : Kind.SYSTEM, msg);
             }
             long total = resp.headers().firstValueAsLong("Content-Length").orElse(-1);
             if (total > maxBytes) throw tooBig(uri);
@@ -88,7 +89,7 @@ public class UrlImporter {
             try {
                 Image img = importer.importTar(req, new Progress(body, out, total, uri));
                 line(out, Map.of("status", img.id().toString()));
-            } catch (ApiException | IOException e) {
+            } catch (ImagedException | IOException e) {
                 if (e instanceof IOException && isClientGone(e)) throw e;
                 String m = e.getMessage();
                 Map<String, Object> err = new LinkedHashMap<>();

@@ -89,7 +89,7 @@ final class CompressedInputGuard {
             String m = e.getMessage() == null ? "" : e.getMessage();
             String what = m.startsWith("gzip:") ? m : "corrupt compressed data" + (m.isEmpty() ? "" : ": " + m);
             throw new InvalidArchiveException("Error processing tar file(exit status 1): "
-                    + io.imaged.api.ErrorMessages.safe(what, "corrupt compressed data"), e);
+                    + io.imaged.error.ErrorMessages.safe(what, "corrupt compressed data"), e);
         }
     }
 }

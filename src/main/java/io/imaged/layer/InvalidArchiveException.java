@@ -1,15 +1,14 @@
 package io.imaged.layer;
 
-import io.imaged.api.ApiException;
-import org.springframework.http.HttpStatus;
+import io.imaged.error.ImagedException;
 
-/** A tar or compressed stream that is malformed or hostile: 400, and nothing is stored. */
-public class InvalidArchiveException extends ApiException {
+/** A tar or compressed stream that is malformed or hostile: an invalid argument (400), and nothing is stored. */
+public class InvalidArchiveException extends ImagedException {
     public InvalidArchiveException(String message) {
-        super(HttpStatus.BAD_REQUEST, message);
+        super(Kind.INVALID_ARGUMENT, message);
     }
 
     public InvalidArchiveException(String message, Throwable cause) {
-        super(HttpStatus.BAD_REQUEST, message, cause);
+        super(Kind.INVALID_ARGUMENT, message, cause);
     }
 }

@@ -3,6 +3,7 @@ package io.imaged.store;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.digest.Digest;
+import io.imaged.error.ImagedException;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -97,9 +98,9 @@ public record ImageConfig(Instant created, List<Digest> diffIds, Map<String, Str
         }
     }
 
-    public static class InvalidConfigException extends io.imaged.api.ApiException {
+    public static class InvalidConfigException extends ImagedException {
         public InvalidConfigException(String message) {
-            super(org.springframework.http.HttpStatus.BAD_REQUEST, message);
+            super(Kind.INVALID_ARGUMENT, message);
         }
     }
 }

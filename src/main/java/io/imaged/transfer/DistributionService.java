@@ -4,16 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.imaged.api.ApiException;
+import io.imaged.digest.Digest;
+import io.imaged.error.ImagedException;
+import io.imaged.oci.MediaTypes;
 import io.imaged.reference.ImageReference;
 import io.imaged.registry.AuthConfig;
-import io.imaged.registry.CertsDirectory;
-import io.imaged.oci.MediaTypes;
 import io.imaged.registry.RegistryClient;
-import io.imaged.registry.RegistryException;
+import io.imaged.registry.RegistryErrors;
 import io.imaged.registry.RegistrySession;
-import io.imaged.digest.Digest;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
 import java.io.IOException;
@@ -57,7 +55,7 @@ public class DistributionService {
                 return out;
             });
         } catch (IOException e) {
-            throw apiError(e);
+            throw RegistryErrors.ofQuery(e);
         }
     }
 
@@ -72,18 +70,6 @@ public class DistributionService {
         return p;
     }
 
-    static ApiException apiError(IOException e) {
-        if (e instanceof CertsDirectory.InvalidException) return ApiException.badRequest(e.getMessage()); // as a pull's
-        if (e instanceof RegistryException r) {
-            HttpStatus status = r.hasCode("MANIFEST_UNKNOWN") || r.hasCode("NAME_UNKNOWN") || r.status() == 404 ? HttpStatus.NOT_FOUND
-                    : r.status() == 401 ? HttpStatus.UNAUTHORIZED
-                    : r.status() == 403 ? HttpStatus.FORBIDDEN : HttpStatus.INTERNAL_SERVER_ERROR;
-            return new ApiException(status, r.getMessage(), e);
-        }
-        return new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, e.getMessage(), e);
-    }
-
-    /** {@code POST /auth}: the IdentityToken to hand back ("" when the registry gives none). */
     /**
      * The registry a login's {@code serveraddress} names, as dockerd takes it: the host[:port] of the address read
      * as a URL ({@code https://} added when it has no scheme); a path, query or user part is ignored. An address
@@ -95,22 +81,23 @@ public class DistributionService {
         try {
             u = new java.net.URI(url);
         } catch (java.net.URISyntaxException e) {
-            throw ApiException.badRequest("unable to parse server address: parse \"" + url + "\": " + e.getReason());
+            throw ImagedException.invalid("unable to parse server address: parse \"" + url + "\": " + e.getReason());
         }
         String authority = u.getRawAuthority();
         if (authority == null || authority.isEmpty()) {
-            throw ApiException.badRequest("unable to parse server address: no host in \"" + address + "\"");
+            throw ImagedException.invalid("unable to parse server address: no host in \"" + address + "\"");
         }
         int at = authority.lastIndexOf('@');
         String host = at >= 0 ? authority.substring(at + 1) : authority;
         if (host.isEmpty() || host.startsWith(":")) {
-            throw ApiException.badRequest("unable to parse server address: no host in \"" + address + "\"");
+            throw ImagedException.invalid("unable to parse server address: no host in \"" + address + "\"");
         }
         ImageReference probe = new ImageReference(host, "x", null, null);
-        if (!probe.hasValidPort()) throw ApiException.badRequest("invalid port in server address \"" + host + "\"");
+        if (!probe.hasValidPort()) throw ImagedException.invalid("invalid port in server address \"" + host + "\"");
         return host;
     }
 
+    /** {@code POST /auth}: the IdentityToken to hand back ("" when the registry gives none). */
     public String login(AuthConfig auth) {
         String server = auth.serverAddress() == null || auth.serverAddress().isBlank()
                 ? ImageReference.DEFAULT_DOMAIN : registryHost(auth.serverAddress().trim());
@@ -118,13 +105,8 @@ public class DistributionService {
         try {
             String token = client.login(server, auth);
             return token == null ? "" : token;
-        } catch (RegistryException e) {
-            throw new ApiException(e.status() == 401 || e.status() == 403 ? HttpStatus.UNAUTHORIZED
-                    : HttpStatus.INTERNAL_SERVER_ERROR, e.getMessage(), e);
-        } catch (CertsDirectory.InvalidException e) {
-            throw ApiException.badRequest(e.getMessage());
         } catch (IOException e) {
-            throw new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, e.getMessage(), e);
+            throw RegistryErrors.ofLogin(e);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.imaged.transfer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.imaged.error.ImagedException;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -100,9 +101,9 @@ public class ProgressOutput {
                 log.info("{} of {} cancelled: the client went away", operation, subject);
                 return;
             }
-            boolean expected = e instanceof IOException || e instanceof io.imaged.api.ApiException;
+            boolean expected = e instanceof IOException || e instanceof ImagedException;
             // what the client reads never names a Java class nor a file of the data root (an unexpected failure is logged with its trace)
-            String msg = io.imaged.api.ErrorMessages.safe(io.imaged.store.StoreErrors.message(e), "internal error");
+            String msg = io.imaged.error.ErrorMessages.safe(io.imaged.store.StoreErrors.message(e), "internal error");
             log.info("{} of {} failed: {}", operation, subject, msg);
             if (!expected) log.warn(operation + " failure", e);
             try {

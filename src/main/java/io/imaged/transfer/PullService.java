@@ -7,19 +7,19 @@ import io.imaged.oci.MediaTypes;
 import io.imaged.oci.PlatformMatcher;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.imaged.api.ApiException;
 import io.imaged.config.ImagedProperties;
+import io.imaged.digest.Digest;
+import io.imaged.error.ImagedException;
 import io.imaged.events.EventBus;
-import io.imaged.store.Image;
-import io.imaged.store.ImageConfig;
-import io.imaged.reference.ImageReference;
 import io.imaged.image.Platform;
+import io.imaged.reference.ImageReference;
 import io.imaged.registry.AuthConfig;
 import io.imaged.registry.RegistryClient;
-import io.imaged.registry.RegistryException;
+import io.imaged.registry.RegistryErrors;
 import io.imaged.registry.RegistrySession;
 import io.imaged.registry.Retrying;
-import io.imaged.digest.Digest;
+import io.imaged.store.Image;
+import io.imaged.store.ImageConfig;
 import io.imaged.store.LayerBlob;
 import io.imaged.store.LayerStore;
 import io.imaged.store.Lease;
@@ -28,7 +28,6 @@ import io.imaged.store.DistributionMetadata;
 import io.imaged.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
 import java.io.IOException;
@@ -107,7 +106,7 @@ public class PullService {
         if (tag != null && !tag.isEmpty()) {
             if (Digest.isValid(tag)) ref = parsed.repository().withDigest(tag);
             else if (ImageReference.isValidTag(tag)) ref = parsed.repository().withTag(tag);
-            else throw ApiException.badRequest("invalid tag format");
+            else throw ImagedException.invalid("invalid tag format");
         } else if (parsed.hasTag() && parsed.hasDigest()) {
             ref = parsed.repository().withDigest(parsed.digest());
         }
@@ -121,7 +120,7 @@ public class PullService {
                 return new Prepared(target, p, s, s.getManifest(reference(target)), null);
             });
         } catch (IOException e) {
-            throw toApiException(target, e);
+            throw RegistryErrors.ofPull(target, e);
         }
     }
 
@@ -131,7 +130,7 @@ public class PullService {
             return ImageReference.parseRemote(name);
         } catch (io.imaged.reference.InvalidReferenceException e) {
             if (e.getMessage().endsWith("must be lowercase")) {
-                throw ApiException.badRequest("invalid reference format: repository name must be lowercase");
+                throw ImagedException.invalid("invalid reference format: repository name must be lowercase");
             }
             throw e;
         }
@@ -139,26 +138,6 @@ public class PullService {
 
     private static String reference(ImageReference ref) {
         return ref.hasDigest() ? ref.digest() : ref.tag();
-    }
-
-    /** dockerd's wording and status for registry errors (distribution/errors.go translatePullError). */
-    static ApiException toApiException(ImageReference ref, IOException e) {
-        if (e instanceof io.imaged.registry.CertsDirectory.InvalidException) {
-            return ApiException.badRequest(e.getMessage()); // dockerd: an invalid parameter
-        }
-        if (e instanceof RegistryException r) {
-            if (r.hasCode("MANIFEST_UNKNOWN") || (r.status() == 404 && r.codes().isEmpty())) {
-                return new ApiException(HttpStatus.NOT_FOUND, "manifest for " + ref.familiarString() + " not found: " + r.getMessage());
-            }
-            if (r.hasCode("NAME_UNKNOWN")) {
-                return new ApiException(HttpStatus.NOT_FOUND, "repository " + ref.familiarName() + " not found: " + r.getMessage());
-            }
-            if (r.hasCode("DENIED") || r.status() == 403) {
-                return new ApiException(HttpStatus.NOT_FOUND, "pull access denied for " + ref.familiarName()
-                        + ", repository does not exist or may require 'docker login': " + r.getMessage());
-            }
-        }
-        return new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, e.getMessage(), e);
     }
 
     /**
@@ -193,7 +172,7 @@ public class PullService {
             try {
                 m = p.session().getManifest(tag);
             } catch (IOException e) {
-                throw toApiException(ref, e);
+                throw RegistryErrors.ofPull(ref, e);
             }
             Result r = pullManifest(p.session(), ref, m, p.platform(), out);
             out.status(null, "Digest: " + r.digest());

@@ -9,16 +9,16 @@ import io.imaged.oci.MediaTypes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.imaged.api.ApiException;
 import io.imaged.config.ImagedProperties;
+import io.imaged.digest.Digest;
+import io.imaged.error.ImagedException;
 import io.imaged.events.EventBus;
-import io.imaged.store.Image;
 import io.imaged.reference.ImageReference;
 import io.imaged.reference.InvalidReferenceException;
 import io.imaged.registry.AuthConfig;
 import io.imaged.registry.RegistryClient;
 import io.imaged.registry.RegistrySession;
-import io.imaged.digest.Digest;
+import io.imaged.store.Image;
 import io.imaged.store.Layer;
 import io.imaged.store.LayerBlob;
 import io.imaged.store.Lease;
@@ -27,7 +27,6 @@ import io.imaged.store.DistributionMetadata;
 import io.imaged.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
 import java.io.IOException;
@@ -88,12 +87,12 @@ public class PushService {
         try {
             ref = ImageReference.parseRemote(name);
         } catch (InvalidReferenceException e) {
-            throw ApiException.badRequest(e.getMessage());
+            throw ImagedException.invalid(e.getMessage());
         }
         if (tag != null && !tag.isEmpty()) {
             // Docker 28 (httputils.RepoTagReference): a digest in the name cannot take a tag; a digest is no tag
-            if (ref.hasDigest()) throw ApiException.badRequest("cannot import digest reference");
-            if (!ImageReference.isValidTag(tag)) throw ApiException.badRequest("invalid tag format");
+            if (ref.hasDigest()) throw ImagedException.invalid("cannot import digest reference");
+            if (!ImageReference.isValidTag(tag)) throw ImagedException.invalid("invalid tag format");
             ref = ref.repository().withTag(tag);
         }
         if (platform != null && !platform.isBlank() && (ref.hasTag() || ref.hasDigest())) checkPlatform(ref, platform);
@@ -106,7 +105,7 @@ public class PushService {
         try {
             p = json.readTree(platform);
         } catch (IOException e) {
-            throw ApiException.badRequest("failed to parse platform: " + e.getMessage());
+            throw ImagedException.invalid("failed to parse platform: " + e.getMessage());
         }
         Digest id = store.references().get(ref);
         Image img = id == null ? null : store.images().get(id);
@@ -119,7 +118,7 @@ public class PushService {
             String actual = img.config().os() + "/" + img.config().architecture()
                     + (img.config().variant() == null || img.config().variant().isEmpty() ? "" : "/" + img.config().variant());
             String wanted = os + "/" + arch + (variant.isEmpty() ? "" : "/" + variant);
-            throw new ApiException(HttpStatus.NOT_FOUND, "image with reference " + ref + " was found but its platform ("
+            throw ImagedException.notFound("image with reference " + ref + " was found but its platform ("
                     + actual + ") does not match the specified platform (" + wanted + ")");
         }
     }

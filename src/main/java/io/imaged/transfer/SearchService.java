@@ -1,10 +1,11 @@
 package io.imaged.transfer;
 
-import io.imaged.api.ApiException;
 import io.imaged.config.ImagedProperties;
+import io.imaged.error.ImagedException;
 import io.imaged.reference.ImageReference;
 import io.imaged.registry.AuthConfig;
 import io.imaged.registry.RegistryClient;
+import io.imaged.registry.RegistryErrors;
 import io.imaged.registry.RegistrySession.SearchHit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,8 +50,8 @@ public class SearchService {
             if (v == null) return null;
             boolean isFalse = v.contains("0") || v.contains("false");
             boolean isTrue = v.contains("1") || v.contains("true");
-            if (v.isEmpty()) throw ApiException.badRequest("invalid filter '" + key + "'");
-            if (isFalse == isTrue) throw ApiException.badRequest("invalid filter '" + key + "=[" + String.join(" ", v) + "]'");
+            if (v.isEmpty()) throw ImagedException.invalid("invalid filter '" + key + "'");
+            if (isFalse == isTrue) throw ImagedException.invalid("invalid filter '" + key + "=[" + String.join(" ", v) + "]'");
             return isTrue;
         }
 
@@ -61,7 +62,7 @@ public class SearchService {
                     min = Math.max(min, Integer.parseInt(s));
                 } catch (NumberFormatException e) {
                     // dockerd wraps Go's strconv error
-                    throw ApiException.badRequest("invalid filter 'stars=" + s + "': strconv.Atoi: parsing \"" + s + "\": invalid syntax");
+                    throw ImagedException.invalid("invalid filter 'stars=" + s + "': strconv.Atoi: parsing \"" + s + "\": invalid syntax");
                 }
             }
             return min;
@@ -77,11 +78,11 @@ public class SearchService {
     public List<Map<String, Object>> search(String term, Integer limit, Map<String, List<String>> filterArgs, AuthConfig auth) {
         if (term == null) term = "";
         int max = limit == null ? DEFAULT_LIMIT : limit;
-        if (max < 1 || max > 100) throw ApiException.badRequest("limit " + max + " is outside the range of [1, 100]");
+        if (max < 1 || max > 100) throw ImagedException.invalid("limit " + max + " is outside the range of [1, 100]");
         Filters filters = Filters.of(filterArgs);
         if (filters.automated() != null && filters.automated()) return List.of(); // deprecated: nothing is automated
         if (term.startsWith("http://") || term.startsWith("https://")) {
-            throw ApiException.badRequest("invalid repository name: repository name (" + term + ") should not have a scheme");
+            throw ImagedException.invalid("invalid repository name: repository name (" + term + ") should not have a scheme");
         }
         String registry = ImageReference.DEFAULT_DOMAIN;
         String query = term;
@@ -97,7 +98,7 @@ public class SearchService {
         try {
             hits = registry.equals(ImageReference.DEFAULT_DOMAIN) ? searchDockerIo(query, max, auth) : searchRegistry(registry, query, max, auth);
         } catch (IOException e) {
-            throw DistributionService.apiError(e);
+            throw RegistryErrors.ofQuery(e);
         }
         List<Map<String, Object>> out = new ArrayList<>();
         for (SearchHit h : hits) {

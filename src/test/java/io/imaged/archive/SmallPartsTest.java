@@ -1,6 +1,6 @@
 package io.imaged.archive;
 
-import io.imaged.api.ApiException;
+import io.imaged.error.ImagedException;
 import io.imaged.image.UrlImporter;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +29,6 @@ class SmallPartsTest {
             } catch (java.lang.reflect.InvocationTargetException e) {
                 throw e.getCause();
             }
-        }).isInstanceOf(ApiException.class).hasMessage("strconv.ParseInt: parsing \"notatime\": invalid syntax");
+        }).isInstanceOf(ImagedException.class).hasMessage("strconv.ParseInt: parsing \"notatime\": invalid syntax");
     }
 }

@@ -1,6 +1,6 @@
 package io.imaged.image;
 
-import io.imaged.api.ApiException;
+import io.imaged.error.ImagedException;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -38,7 +38,7 @@ class TimestampsTest {
         assertThat(Timestamps.goDuration(digits + "x")).isNull();
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(1));
         // a number of seconds beyond any instant is a client error, not a 500
-        assertThatThrownBy(() -> Timestamps.parse(digits, NOW)).isInstanceOf(ApiException.class)
+        assertThatThrownBy(() -> Timestamps.parse(digits, NOW)).isInstanceOf(ImagedException.class)
                 .hasMessageContaining("failed to parse value as time or duration");
     }
 

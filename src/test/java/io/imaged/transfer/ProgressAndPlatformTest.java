@@ -1,6 +1,7 @@
 package io.imaged.transfer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.error.ImagedException;
 import io.imaged.image.Platform;
 import org.junit.jupiter.api.Test;
 
@@ -46,8 +47,8 @@ class ProgressAndPlatformTest {
         assertThat(Platform.parse("windows").os()).isEqualTo("windows");
         // docker-py's test_pull_invalid_platform: platform='foobar' is refused up front, in containerd's words
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Platform.parse("foobar"))
-                .isInstanceOf(io.imaged.api.ApiException.class)
+                .isInstanceOf(ImagedException.class)
                 .hasMessage("\"foobar\": unknown operating system or architecture: invalid argument")
-                .satisfies(e -> assertThat(((io.imaged.api.ApiException) e).status().value()).isEqualTo(400));
+                .satisfies(e -> assertThat(((ImagedException) e).kind()).isEqualTo(ImagedException.Kind.INVALID_ARGUMENT));
     }
 }

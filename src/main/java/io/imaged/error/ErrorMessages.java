@@ -1,4 +1,4 @@
-package io.imaged.api;
+package io.imaged.error;
 
 import java.util.regex.Pattern;
 
