@@ -1,12 +1,10 @@
 package io.imaged.api;
 
-import io.imaged.engine.ApiVersion;
-import io.imaged.transfer.ProgressOutput;
-
 import io.imaged.error.ImagedException;
 import io.imaged.image.ImportService;
 import io.imaged.image.UrlImporter;
 import io.imaged.store.Image;
+import io.imaged.transfer.ProgressOutput;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
@@ -55,7 +53,12 @@ public class ImageCreateController {
             ImportService.Request req = importer.prepare(repo, tag, fromSrc, message, QueryValues.all(request, "changes"), platformOf);
             if (!fromSrc.equals("-")) {
                 return longRequests.answer(() -> {
-                    urlImporter.importFrom(req, fromSrc, response); // streams its own progress answer
+                    try (UrlImporter.Download download = urlImporter.open(fromSrc)) {
+                        // the source answered: the import's progress is a 200 answer, its end (or error) the last line
+                        response.setStatus(200);
+                        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+                        download.importTo(req, response.getOutputStream());
+                    }
                     return null;
                 });
             }

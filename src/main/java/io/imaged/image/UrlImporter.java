@@ -6,10 +6,9 @@ import io.imaged.error.ImagedException;
 import io.imaged.error.ImagedException.Kind;
 import io.imaged.layer.InvalidArchiveException;
 import io.imaged.store.Image;
-import jakarta.servlet.http.HttpServletResponse;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
+import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -59,7 +58,12 @@ public class UrlImporter {
         return u;
     }
 
-    public void importFrom(ImportService.Request req, String src, HttpServletResponse response) throws IOException {
+    /**
+     * Sends the GET: a source that answers with its content is returned, to be imported; a URL that cannot be
+     * imported, a source that cannot be reached or answers with an error status, or one larger than the limit is
+     * thrown as an {@link ImagedException} before anything is answered.
+     */
+    public Download open(String src) throws IOException {
         URI uri = parse(src);
         HttpResponse<InputStream> resp;
         try {
@@ -74,16 +78,36 @@ public class UrlImporter {
         try {
             if (resp.statusCode() >= 400) {
                 String text = new String(body.readNBytes(4096), StandardCharsets.UTF_8).trim();
-                String msg = "failed to GET " + uri + " with status " + resp.statusCode() + " " + reason(resp.statusCode()) + ": " + text;
+                String msg = "failed to GET " + uri + " with status " + resp.statusCode() + " " + StatusText.of(resp.statusCode()) + ": " + text;
                 throw new ImagedException(resp.statusCode() == 404 ? Kind.NOT_FOUND
                         : resp.statusCode() == 400 ? Kind.INVALID_ARGUMENT : Kind.SYSTEM, msg);
             }
             long total = resp.headers().firstValueAsLong("Content-Length").orElse(-1);
             if (total > maxBytes) throw tooBig(uri);
+            return new Download(uri, body, total);
+        } catch (IOException | RuntimeException e) {
+            body.close();
+            throw e;
+        }
+    }
 
-            response.setStatus(200);
-            response.setContentType("application/json");
-            OutputStream out = response.getOutputStream();
+    /** A source that answered; its body is imported once, and closed. */
+    public final class Download implements Closeable {
+        private final URI uri;
+        private final InputStream body;
+        private final long total;
+
+        private Download(URI uri, InputStream body, long total) {
+            this.uri = uri;
+            this.body = body;
+            this.total = total;
+        }
+
+        /**
+         * Imports the body, writing dockerd's JSON lines to {@code out}: {@code Downloading from}, {@code Importing}
+         * progress, then the image ID, or the error that stopped the import (the answer has begun by then).
+         */
+        public void importTo(ImportService.Request req, OutputStream out) throws IOException {
             line(out, Map.of("status", "Downloading from " + uri));
             out.flush();
             try {
@@ -98,7 +122,10 @@ public class UrlImporter {
                 line(out, err);
             }
             out.flush();
-        } finally {
+        }
+
+        @Override
+        public void close() throws IOException {
             body.close();
         }
     }
@@ -124,11 +151,6 @@ public class UrlImporter {
             if (t.getClass().getSimpleName().equals("ClientAbortException")) return true;
         }
         return false;
-    }
-
-    private static String reason(int code) {
-        HttpStatus s = HttpStatus.resolve(code);
-        return s == null ? "" : s.getReasonPhrase();
     }
 
     /** Counts, enforces the size limit and writes moby-style "Importing" progress lines. */
