@@ -1,5 +1,7 @@
 package io.imaged.api;
 
+import io.imaged.error.ClientGoneException;
+
 import io.imaged.error.ErrorMessages;
 import io.imaged.error.ImagedException;
 import jakarta.servlet.http.HttpServletRequest;

@@ -1,5 +1,7 @@
 package io.imaged.api;
 
+import io.imaged.progress.ProgressOutput;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.archive.LoadService;
 import io.imaged.archive.SaveService;
@@ -18,7 +20,6 @@ import org.springframework.web.context.request.async.WebAsyncTask;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
-import java.util.Map;
 
 /** {@code docker save} and {@code docker load}: image archives out and in. */
 @RestController
@@ -84,36 +85,18 @@ public class ArchiveController {
             result = loader.load(body);
         } catch (ImagedException e) {
             if (body.failure() != RequestBody.Failure.NONE) throw e; // the body's fault, not the archive's
-            response.setStatus(200);
-            response.setContentType("application/json");
-            Map<String, Object> m = new java.util.LinkedHashMap<>();
-            m.put("errorDetail", Map.of("message", e.getMessage()));
-            m.put("error", e.getMessage());
-            OutputStream out = response.getOutputStream();
-            out.write(json.writeValueAsBytes(m));
-            out.write('\n');
-            out.flush();
+            JsonMessages.begin(response);
+            JsonMessages.toWithLf(response, json).error(e.getMessage());
             return null;
         }
-        response.setStatus(200);
-        response.setContentType("application/json");
-        OutputStream out = response.getOutputStream();
+        JsonMessages.begin(response);
+        ProgressOutput out = JsonMessages.toWithLf(response, json);
         if (!quiet) {
             for (LoadService.LoadedLayer l : result.layers()) {
-                Map<String, Object> m = new java.util.LinkedHashMap<>();
-                m.put("status", "Loading layer");
-                m.put("progressDetail", Map.of("current", l.tarSize(), "total", l.tarSize()));
-                m.put("progress", io.imaged.image.UrlImporter.bar(l.tarSize(), l.tarSize()));
-                m.put("id", l.diffId().shortHex());
-                out.write(json.writeValueAsBytes(m));
-                out.write('\n');
+                out.progress(l.diffId().shortHex(), "Loading layer", l.tarSize(), l.tarSize());
             }
         }
-        for (String line : result.lines()) {
-            out.write(json.writeValueAsBytes(Map.of("stream", line + "\n")));
-            out.write('\n');
-        }
-        out.flush();
+        for (String line : result.lines()) out.stream(line + "\n");
         return null;
     }
 }

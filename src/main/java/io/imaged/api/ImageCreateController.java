@@ -1,10 +1,12 @@
 package io.imaged.api;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.imaged.error.ImagedException;
 import io.imaged.image.ImportService;
 import io.imaged.image.UrlImporter;
 import io.imaged.store.Image;
-import io.imaged.transfer.ProgressOutput;
+import io.imaged.progress.ProgressOutput;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
@@ -27,12 +29,15 @@ public class ImageCreateController {
     private final UrlImporter urlImporter;
     private final PullHandler puller;
     private final LongRequests longRequests;
+    private final ObjectMapper json;
 
-    public ImageCreateController(ImportService importer, UrlImporter urlImporter, PullHandler puller, LongRequests longRequests) {
+    public ImageCreateController(ImportService importer, UrlImporter urlImporter, PullHandler puller, LongRequests longRequests,
+                                 ObjectMapper json) {
         this.importer = importer;
         this.urlImporter = urlImporter;
         this.puller = puller;
         this.longRequests = longRequests;
+        this.json = json;
     }
 
     @Operation(summary = "Create an image by importing it or pulling it")
@@ -55,9 +60,9 @@ public class ImageCreateController {
                 return longRequests.answer(() -> {
                     try (UrlImporter.Download download = urlImporter.open(fromSrc)) {
                         // the source answered: the import's progress is a 200 answer, its end (or error) the last line
-                        response.setStatus(200);
-                        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-                        download.importTo(req, response.getOutputStream());
+                        ProgressOutput out = JsonMessages.to(response, json);
+                        JsonMessages.begin(response);
+                        download.importTo(req, out);
                     }
                     return null;
                 });

@@ -1,8 +1,10 @@
 package io.imaged.api;
 
+import io.imaged.error.ClientGoneException;
+
 import io.imaged.config.ImagedProperties;
 import io.imaged.error.ImagedException;
-import io.imaged.transfer.ProgressOutput;
+import io.imaged.progress.ProgressOutput;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.stereotype.Component;

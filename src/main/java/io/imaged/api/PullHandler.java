@@ -2,7 +2,7 @@ package io.imaged.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.registry.AuthConfig;
-import io.imaged.transfer.ProgressOutput;
+import io.imaged.progress.ProgressOutput;
 import io.imaged.transfer.PullService;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -27,16 +27,14 @@ public class PullHandler {
 
     /** The output the pull's progress goes to; made on the request's thread, before the work is handed over. */
     public ProgressOutput output(HttpServletResponse response) throws IOException {
-        return new ProgressOutput(response.getOutputStream(), json);
+        return JsonMessages.to(response, json);
     }
 
     public void pull(String fromImage, String tag, String platform, HttpServletRequest request,
                      HttpServletResponse response, ProgressOutput out) throws IOException {
         AuthConfig auth = AuthConfig.fromHeader(request.getHeader("X-Registry-Auth"), json);
         PullService.Prepared prepared = pulls.prepare(fromImage, tag, platform, auth);
-        response.setStatus(200);
-        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-        response.flushBuffer();
+        JsonMessages.begin(response);
         pulls.pull(prepared, out);
     }
 }

@@ -3,7 +3,7 @@ package io.imaged.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.error.ImagedException;
 import io.imaged.registry.AuthConfig;
-import io.imaged.transfer.ProgressOutput;
+import io.imaged.progress.ProgressOutput;
 import io.imaged.transfer.PushService;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -44,13 +44,11 @@ public class PushController {
         // the push runs (and its progress streams) on LongRequests' pool, not on a Tomcat worker; old clients send
         // their credentials as the body, so a body that stalls is answered as any upload's
         RequestBody body = RequestBody.of(request);
-        ProgressOutput out = new ProgressOutput(response.getOutputStream(), json);
+        ProgressOutput out = JsonMessages.to(response, json);
         return longRequests.upload("push", body, out, () -> {
             AuthConfig auth = credentials(request, body);
             PushService.Prepared prepared = pushes.prepare(name, tag, platform, auth);
-            response.setStatus(200);
-            response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-            response.flushBuffer();
+            JsonMessages.begin(response);
             pushes.push(prepared, out);
             return null;
         });

@@ -1,5 +1,7 @@
 package io.imaged.api;
 
+import io.imaged.error.ClientGoneException;
+
 import jakarta.servlet.http.HttpServletRequest;
 
 import java.io.FilterInputStream;
@@ -99,11 +101,13 @@ final class RequestBody extends FilterInputStream {
         // initialized"). The failure is answered here, by the pool thread, so the mark is taken away.
         request.removeAttribute(jakarta.servlet.RequestDispatcher.ERROR_EXCEPTION);
         // the first failure is the cause: a read after it fails too, in other words ("no data available")
-        if (failure != Failure.NONE) return e;
-        error = e;
-        failure = causedByTimeout(e) ? Failure.TIMED_OUT
-                : TomcatErrors.isMalformedBody(e) ? Failure.MALFORMED : Failure.CLIENT_GONE;
-        return e;
+        if (failure == Failure.NONE) {
+            error = e;
+            failure = causedByTimeout(e) ? Failure.TIMED_OUT
+                    : TomcatErrors.isMalformedBody(e) ? Failure.MALFORMED : Failure.CLIENT_GONE;
+        }
+        // the readers (tar, archive, JSON) stop at this type instead of calling the body truncated
+        return failure == Failure.CLIENT_GONE ? new ClientGoneException("request body", e) : e;
     }
 
     private static boolean causedByTimeout(Throwable e) {

@@ -1,8 +1,9 @@
 package io.imaged.image;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.config.ImagedProperties;
+import io.imaged.error.ClientGoneException;
 import io.imaged.error.ImagedException;
+import io.imaged.progress.ProgressOutput;
 import io.imaged.error.ImagedException.Kind;
 import io.imaged.layer.InvalidArchiveException;
 import io.imaged.store.Image;
@@ -12,14 +13,11 @@ import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * {@code docker import <url>} ({@code fromSrc=http...}) as dockerd's ImportImage does it: the rootfs is fetched
@@ -31,13 +29,11 @@ public class UrlImporter {
     /** Progress at most every this many bytes, as moby's progress reader (512 KiB). */
     private static final long UPDATE_EVERY = 512 * 1024;
     private final ImportService importer;
-    private final ObjectMapper json;
     private final long maxBytes;
     private final HttpClient http;
 
-    public UrlImporter(ImportService importer, ObjectMapper json, ImagedProperties props) {
+    public UrlImporter(ImportService importer, ImagedProperties props) {
         this.importer = importer;
-        this.json = json;
         this.maxBytes = props.importMaxBytes().toBytes();
         this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
                 .connectTimeout(props.registry().connectTimeout()).build();
@@ -107,21 +103,15 @@ public class UrlImporter {
          * Imports the body, writing dockerd's JSON lines to {@code out}: {@code Downloading from}, {@code Importing}
          * progress, then the image ID, or the error that stopped the import (the answer has begun by then).
          */
-        public void importTo(ImportService.Request req, OutputStream out) throws IOException {
-            line(out, Map.of("status", "Downloading from " + uri));
-            out.flush();
+        public void importTo(ImportService.Request req, ProgressOutput out) throws IOException {
+            out.status(null, "Downloading from " + uri);
             try {
                 Image img = importer.importTar(req, new Progress(body, out, total, uri));
-                line(out, Map.of("status", img.id().toString()));
+                out.status(null, img.id().toString());
             } catch (ImagedException | IOException e) {
-                if (e instanceof IOException && isClientGone(e)) throw e;
-                String m = e.getMessage();
-                Map<String, Object> err = new LinkedHashMap<>();
-                err.put("errorDetail", Map.of("message", m));
-                err.put("error", m);
-                line(out, err);
+                if (ClientGoneException.in(e)) throw e;
+                out.error(e.getMessage());
             }
-            out.flush();
         }
 
         @Override
@@ -135,33 +125,21 @@ public class UrlImporter {
                 + " bytes (imaged.import-max-bytes)");
     }
 
-    private void line(OutputStream out, Map<String, ?> m) throws IOException {
-        out.write(json.writeValueAsBytes(m));
-        out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
-    }
-
     private static String describe(IOException e) {
         String m = e.getMessage();
         if (e instanceof java.net.ConnectException) return "dial tcp: connect: connection refused" + (m == null ? "" : " (" + m + ")");
         return m == null ? e.getClass().getSimpleName() : m;
     }
 
-    private static boolean isClientGone(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t.getClass().getSimpleName().equals("ClientAbortException")) return true;
-        }
-        return false;
-    }
-
     /** Counts, enforces the size limit and writes moby-style "Importing" progress lines. */
     private final class Progress extends FilterInputStream {
-        private final OutputStream out;
+        private final ProgressOutput out;
         private final long total;
         private final URI uri;
         private long current;
         private long lastUpdate;
 
-        Progress(InputStream in, OutputStream out, long total, URI uri) {
+        Progress(InputStream in, ProgressOutput out, long total, URI uri) {
             super(in);
             this.out = out;
             this.total = total;
@@ -190,39 +168,7 @@ public class UrlImporter {
 
         private void update() throws IOException {
             lastUpdate = current;
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("status", "Importing");
-            Map<String, Object> detail = new LinkedHashMap<>();
-            detail.put("current", current);
-            if (total > 0) detail.put("total", total);
-            m.put("progressDetail", detail);
-            m.put("progress", bar(current, total));
-            line(out, m);
-            out.flush();
+            out.progress(null, "Importing", current, total);
         }
-    }
-
-    /** The text progress bar of moby's JSONProgress.String. */
-    public static String bar(long current, long total) {
-        if (total <= 0) return human(current);
-        int width = 50;
-        int filled = (int) Math.min(width, current * width / total);
-        StringBuilder sb = new StringBuilder("[");
-        sb.append("=".repeat(Math.max(0, filled - 1)));
-        if (filled > 0) sb.append(filled >= width ? "=" : ">");
-        sb.append(" ".repeat(width - filled)).append("] ");
-        return sb.append(human(current)).append('/').append(human(total)).toString();
-    }
-
-    /** go-units HumanSize: decimal units, 4 significant digits. */
-    static String human(long bytes) {
-        String[] units = {"B", "kB", "MB", "GB", "TB", "PB"};
-        double v = bytes;
-        int i = 0;
-        while (v >= 1000 && i < units.length - 1) {
-            v /= 1000;
-            i++;
-        }
-        return new java.math.BigDecimal(v).round(new java.math.MathContext(4)).stripTrailingZeros().toPlainString() + units[i];
     }
 }

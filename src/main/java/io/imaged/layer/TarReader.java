@@ -1,5 +1,7 @@
 package io.imaged.layer;
 
+import io.imaged.error.ClientGoneException;
+
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarUtils;
@@ -129,7 +131,7 @@ public final class TarReader implements AutoCloseable {
         } catch (EOFException e) {
             throw kind.reject(Problem.TRUNCATED, "", "", e);
         } catch (IOException | IllegalArgumentException e) {
-            if (isClientAbort(e)) throw e;
+            if (ClientGoneException.in(e)) throw e;
             String m = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
             throw kind.reject(m.contains("truncated") || m.contains("eof") ? Problem.TRUNCATED : Problem.BAD_HEADER, "", "", e);
         }
@@ -145,7 +147,7 @@ public final class TarReader implements AutoCloseable {
                 } catch (EOFException e) {
                     throw kind.reject(Problem.TRUNCATED, "", "", e);
                 } catch (IOException e) {
-                    if (isClientAbort(e)) throw e;
+                    if (ClientGoneException.in(e)) throw e;
                     throw kind.reject(Problem.TRUNCATED, "", "", e);
                 }
             }
@@ -213,13 +215,6 @@ public final class TarReader implements AutoCloseable {
 
     private static String abbreviate(String s) {
         return s.length() <= 80 ? s : s.substring(0, 80) + "...";
-    }
-
-    public static boolean isClientAbort(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t.getClass().getSimpleName().equals("ClientAbortException")) return true;
-        }
-        return false;
     }
 
     @Override

@@ -1,5 +1,8 @@
 package io.imaged.transfer;
 
+import io.imaged.error.ClientGoneException;
+
+import io.imaged.progress.ProgressOutput;
 import java.io.InterruptedIOException;
 import java.util.HashSet;
 import java.util.Set;
@@ -28,7 +31,7 @@ final class Cancellation {
         return out.gone();
     }
 
-    /** Throws when the work must stop: {@link ProgressOutput.ClientGoneException} if the client went away. */
+    /** Throws when the work must stop: {@link ClientGoneException} if the client went away. */
     void check() throws InterruptedIOException {
         if (out.gone()) throw new Gone();
         if (cancelled) throw new InterruptedIOException("cancelled");

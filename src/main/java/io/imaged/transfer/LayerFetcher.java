@@ -1,5 +1,8 @@
 package io.imaged.transfer;
 
+import io.imaged.error.ClientGoneException;
+
+import io.imaged.progress.ProgressOutput;
 import io.imaged.config.ImagedProperties;
 import io.imaged.layer.Decompression;
 import io.imaged.layer.TarMeasurement;
@@ -116,7 +119,7 @@ public class LayerFetcher {
             } catch (SingleFlight.JoinedRunFailed e) {
                 Throwable c = e.getCause();
                 // the other pull's client left: carry on ourselves, from where it stopped
-                if (!(c instanceof ProgressOutput.ClientGoneException) && !(c instanceof CancellationException)) {
+                if (!(c instanceof ClientGoneException) && !(c instanceof CancellationException)) {
                     throw SingleFlight.unwrap(e);
                 }
             }
@@ -159,7 +162,7 @@ public class LayerFetcher {
                 store.blobs().adopt(part, digest);
                 partials.markVerified(digest);
                 return f;
-            } catch (ProgressOutput.ClientGoneException gone) {
+            } catch (ClientGoneException gone) {
                 throw gone;
             } catch (IOException e) {
                 if (attempt.restartedFromZero) restarts++;

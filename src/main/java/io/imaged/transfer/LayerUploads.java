@@ -1,5 +1,8 @@
 package io.imaged.transfer;
 
+import io.imaged.error.ClientGoneException;
+
+import io.imaged.progress.ProgressOutput;
 import io.imaged.oci.Descriptor;
 import io.imaged.oci.ManifestCodec;
 
@@ -173,7 +176,7 @@ class LayerUploads {
         while ((failure instanceof CompletionException || failure instanceof ExecutionException) && failure.getCause() != null) {
             failure = failure.getCause();
         }
-        if (cancel.clientGone()) throw new ProgressOutput.ClientGoneException();
+        if (cancel.clientGone()) throw new ClientGoneException();
         if (failure instanceof IOException io) throw io;
         if (failure instanceof UncheckedIOException uio) throw uio.getCause();
         if (failure instanceof RuntimeException re) throw re;
@@ -356,7 +359,7 @@ class LayerUploads {
             last = now;
             try {
                 out.progress(id, "Pushing", current, total);
-            } catch (ProgressOutput.ClientGoneException gone) {
+            } catch (ClientGoneException gone) {
                 // not retryable: the push is cancelled
                 throw new Cancellation.Gone();
             }

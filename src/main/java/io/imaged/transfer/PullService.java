@@ -1,5 +1,8 @@
 package io.imaged.transfer;
 
+import io.imaged.error.ClientGoneException;
+
+import io.imaged.progress.ProgressOutput;
 import io.imaged.oci.Descriptor;
 import io.imaged.oci.ImageManifest;
 import io.imaged.oci.ManifestCodec;
@@ -331,7 +334,7 @@ public class PullService {
             return downloaded;
         } catch (IOException | RuntimeException e) {
             failed.set(true);
-            if (out.gone() || e instanceof ProgressOutput.ClientGoneException) cancelled.set(true);
+            if (out.gone() || e instanceof ClientGoneException) cancelled.set(true);
             slots.forEach(TransferSlots.Slot::abandonIfQueued); // queued downloads wake up and stop
             for (Future<LayerFetcher.Fetched> f : futures) {
                 if (f == null) continue;
@@ -353,11 +356,11 @@ public class PullService {
                                           AtomicBoolean cancelled, Lease lease, ProgressOutput out)
             throws IOException, InterruptedException {
         try {
-            if (!slot.await() || failed.get()) throw new ProgressOutput.ClientGoneException();
+            if (!slot.await() || failed.get()) throw new ClientGoneException();
             LayerFetcher.Fetched f = fetcher.fetch(session, l.digest(), l.mediaType(), l.size(), new LayerFetcher.Listener() {
                 @Override
                 public void downloading(long current, long total) throws IOException {
-                    if (cancelled.get()) throw new ProgressOutput.ClientGoneException();
+                    if (cancelled.get()) throw new ClientGoneException();
                     out.progress(l.digest().shortHex(), "Downloading", current, total);
                 }
 

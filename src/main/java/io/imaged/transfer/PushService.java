@@ -1,5 +1,6 @@
 package io.imaged.transfer;
 
+import io.imaged.progress.ProgressOutput;
 import io.imaged.oci.Descriptor;
 import io.imaged.oci.ImageManifest;
 import io.imaged.oci.InvalidManifestException;

@@ -1,7 +1,6 @@
 package io.imaged.archive;
 
 import io.imaged.error.ImagedException;
-import io.imaged.image.UrlImporter;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,11 +8,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Progress text and timestamps, as the Go code they copy formats them. */
 class SmallPartsTest {
+    /** moby's JSONProgress.String: percentage = int(current/total*100)/2 '=' then '>', counts padded to 8. */
     @Test
     void progressBarsLookLikeMobys() {
-        assertThat(UrlImporter.bar(10240, 10240)).isEqualTo("[" + "=".repeat(50) + "] 10.24kB/10.24kB");
-        assertThat(UrlImporter.bar(512, 1024)).isEqualTo("[" + "=".repeat(24) + ">" + " ".repeat(25) + "] 512B/1.024kB");
-        assertThat(UrlImporter.bar(1_500_000, -1)).isEqualTo("1.5MB");
+        assertThat(io.imaged.api.ProgressBar.render(10240, 10240)).isEqualTo("[" + "=".repeat(50) + ">]  10.24kB/10.24kB");
+        assertThat(io.imaged.api.ProgressBar.render(512, 1024)).isEqualTo("[" + "=".repeat(25) + ">" + " ".repeat(25) + "]     512B/1.024kB");
+        assertThat(io.imaged.api.ProgressBar.render(1_500_000, -1)).isEqualTo("   1.5MB");
     }
 
     @Test

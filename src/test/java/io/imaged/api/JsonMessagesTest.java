@@ -1,25 +1,29 @@
-package io.imaged.transfer;
+package io.imaged.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.error.ImagedException;
 import io.imaged.image.Platform;
+import io.imaged.progress.ProgressOutput;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class ProgressAndPlatformTest {
+class JsonMessagesTest {
     private final ObjectMapper json = new ObjectMapper();
 
     @Test
     void progressLinesAreDockerdsBytes() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ProgressOutput p = new ProgressOutput(out, json);
+        ProgressOutput p = JsonMessages.to(out, json);
         p.status("1", "Pulling from test/small");
         p.layer("c50cb82cfb01", "Pulling fs layer");
         p.progress("676e6a198f77", "Downloading", 151, 151);
         p.status(null, "Digest: sha256:2bbc664969017757569a116f77e7b797ff03d6249b6370c8becb7ac6dbbdff42");
+        p.progress(null, "Importing", 600_000, 0);
+        p.aux(java.util.Map.of("Tag", "1"));
+        p.stream("Loaded image: x:1\n");
         p.error("boom");
         // lines from docs/reference/dockerd-registry-commands.md (raw API pull)
         assertThat(out.toString()).isEqualTo(
@@ -27,6 +31,9 @@ class ProgressAndPlatformTest {
                 + "{\"status\":\"Pulling fs layer\",\"progressDetail\":{},\"id\":\"c50cb82cfb01\"}\r\n"
                 + "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":151,\"total\":151},\"progress\":\"[==================================================>]     151B/151B\",\"id\":\"676e6a198f77\"}\r\n"
                 + "{\"status\":\"Digest: sha256:2bbc664969017757569a116f77e7b797ff03d6249b6370c8becb7ac6dbbdff42\"}\r\n"
+                + "{\"status\":\"Importing\",\"progressDetail\":{\"current\":600000},\"progress\":\"   600kB\"}\r\n"
+                + "{\"progressDetail\":{},\"aux\":{\"Tag\":\"1\"}}\r\n"
+                + "{\"stream\":\"Loaded image: x:1\\n\"}\r\n"
                 + "{\"errorDetail\":{\"message\":\"boom\"},\"error\":\"boom\"}\r\n");
     }
 

@@ -1,4 +1,4 @@
-package io.imaged.transfer;
+package io.imaged.api;
 
 import java.math.BigDecimal;
 import java.math.MathContext;

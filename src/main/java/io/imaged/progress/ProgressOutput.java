@@ -1,85 +1,64 @@
-package io.imaged.transfer;
+package io.imaged.progress;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.imaged.error.ClientGoneException;
 import io.imaged.error.ImagedException;
 
 import java.io.IOException;
-import java.io.OutputStream;
 
 /**
- * Docker's JSON-lines progress stream ({@code jsonmessage}): one object per line, fields in Go's order
- * (status, progressDetail, progress, id, errorDetail, error, aux), each line flushed so the CLI draws as it
- * happens. Thread-safe. A failed write means the client went away: the output is then {@link #gone()}.
+ * What a streamed operation (pull, push, load, URL import) reports as it goes, and how it ends: each report becomes
+ * a {@link ProgressEvent} for the {@link ProgressSink} the web layer gave; a failure becomes the last event. Thread-safe
+ * (parallel layer transfers share one). A failed write means the client went away: the output is then
+ * {@link #gone()}, and the operation's next report throws {@link ClientGoneException}, which cancels it.
  */
 public class ProgressOutput {
-    private static final byte[] NEWLINE = {'\r', '\n'};
-    private final OutputStream out;
-    private final ObjectMapper json;
+    private final ProgressSink sink;
     private volatile boolean gone;
     private final java.util.concurrent.CountDownLatch left = new java.util.concurrent.CountDownLatch(1);
 
-    public ProgressOutput(OutputStream out, ObjectMapper json) {
-        this.out = out;
-        this.json = json;
+    public ProgressOutput(ProgressSink sink) {
+        this.sink = sink;
     }
 
     /** A plain status line, with an id when given ({@code {"status":"Pulling from test/small","id":"1"}}). */
     public void status(String id, String status) throws IOException {
-        ObjectNode n = json.createObjectNode();
-        n.put("status", status);
-        if (id != null) n.put("id", id);
-        write(n);
+        emit(new ProgressEvent.Status(id, status));
     }
 
     /** A layer status with empty progress ({@code {"status":"Pull complete","progressDetail":{},"id":"…"}}). */
     public void layer(String id, String status) throws IOException {
-        ObjectNode n = json.createObjectNode();
-        n.put("status", status);
-        n.putObject("progressDetail");
-        n.put("id", id);
-        write(n);
+        emit(new ProgressEvent.Layer(id, status));
     }
 
-    /** A progress bar line ({@code Downloading}, {@code Extracting}). */
+    /** A progress bar line ({@code Downloading}, {@code Extracting}); {@code id} may be null. */
     public void progress(String id, String status, long current, long total) throws IOException {
-        ObjectNode n = json.createObjectNode();
-        n.put("status", status);
-        ObjectNode d = n.putObject("progressDetail");
-        d.put("current", current);
-        if (total > 0) d.put("total", total);
-        n.put("progress", ProgressBar.render(current, total));
-        n.put("id", id);
-        write(n);
+        emit(new ProgressEvent.Bar(id, status, current, total));
+    }
+
+    /** Output text ({@code Loaded image: …}). */
+    public void stream(String text) throws IOException {
+        emit(new ProgressEvent.Stream(text));
     }
 
     public void error(String message) throws IOException {
-        ObjectNode n = json.createObjectNode();
-        n.putObject("errorDetail").put("message", message);
-        n.put("error", message);
-        write(n);
+        emit(new ProgressEvent.Failure(message));
     }
 
-    public void aux(ObjectNode aux) throws IOException {
-        ObjectNode n = json.createObjectNode();
-        n.putObject("progressDetail");
-        n.set("aux", aux);
-        write(n);
+    public void aux(Object aux) throws IOException {
+        emit(new ProgressEvent.Aux(aux));
     }
 
-    public synchronized void write(ObjectNode n) throws IOException {
+    private synchronized void emit(ProgressEvent e) throws IOException {
         if (gone) throw new ClientGoneException();
         try {
-            out.write(json.writeValueAsBytes(n));
-            out.write(NEWLINE);
-            out.flush();
-        } catch (IOException e) {
+            sink.emit(e);
+        } catch (IOException failed) {
             gone = true;
             throw new ClientGoneException();
         }
     }
 
-    /** The body of a streamed operation (pull, push). */
+    /** The body of a streamed operation. */
     @FunctionalInterface
     public interface Streamed {
         void run() throws IOException;
@@ -148,12 +127,5 @@ public class ProgressOutput {
                     || t instanceof java.nio.channels.ClosedByInterruptException) return true;
         }
         return false;
-    }
-
-    /** The client closed the connection; the operation is cancelled. */
-    public static class ClientGoneException extends IOException {
-        public ClientGoneException() {
-            super("the client went away");
-        }
     }
 }
