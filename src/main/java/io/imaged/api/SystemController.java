@@ -197,7 +197,7 @@ public class SystemController {
     }
 
     private static String goArch() {
-        return io.imaged.image.Platform.host().architecture();
+        return io.imaged.oci.Platform.host().architecture();
     }
 
     private static String kernel() {

@@ -1,5 +1,7 @@
 package io.imaged.archive;
 
+import io.imaged.oci.MediaTypes;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -33,9 +35,6 @@ import java.util.function.Consumer;
  * a copy block, and the config bytes are written exactly as stored so that image IDs survive.
  */
 public final class ArchiveWriter {
-    public static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-    public static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
-    public static final String OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
     private final BlobStore blobs;
     private final ObjectMapper json;
 
@@ -64,13 +63,13 @@ public final class ArchiveWriter {
             ArrayNode layerPaths = json.createArrayNode();
             ObjectNode oci = json.createObjectNode();
             oci.put("schemaVersion", 2);
-            oci.put("mediaType", OCI_MANIFEST);
-            oci.set("config", descriptor(OCI_CONFIG, configDigest, item.config().length));
+            oci.put("mediaType", MediaTypes.OCI_MANIFEST);
+            oci.set("config", descriptor(MediaTypes.OCI_CONFIG, configDigest, item.config().length));
             ArrayNode ociLayers = oci.putArray("layers");
             for (Layer l : item.layers()) {
                 if (written.add(l.diffId())) layer(tar, l);
                 layerPaths.add(blobPath(l.diffId()));
-                ociLayers.add(descriptor(LayerBlob.OCI_TAR, l.diffId(), l.tarSize()));
+                ociLayers.add(descriptor(MediaTypes.OCI_LAYER_TAR, l.diffId(), l.tarSize()));
             }
             byte[] ociBytes = json.writeValueAsBytes(oci);
             Digest ociDigest = Digest.sha256(ociBytes);
@@ -85,10 +84,10 @@ public final class ArchiveWriter {
             entry.set("Layers", layerPaths);
 
             if (item.tags().isEmpty()) {
-                index.add(descriptor(OCI_MANIFEST, ociDigest, ociBytes.length));
+                index.add(descriptor(MediaTypes.OCI_MANIFEST, ociDigest, ociBytes.length));
             }
             for (ImageReference t : item.tags()) {
-                ObjectNode d = descriptor(OCI_MANIFEST, ociDigest, ociBytes.length);
+                ObjectNode d = descriptor(MediaTypes.OCI_MANIFEST, ociDigest, ociBytes.length);
                 ObjectNode ann = d.putObject("annotations");
                 ann.put("io.containerd.image.name", t.toString());
                 ann.put("org.opencontainers.image.ref.name", t.tag());
@@ -102,7 +101,7 @@ public final class ArchiveWriter {
         }
         ObjectNode idx = json.createObjectNode();
         idx.put("schemaVersion", 2);
-        idx.put("mediaType", OCI_INDEX);
+        idx.put("mediaType", MediaTypes.OCI_INDEX);
         idx.set("manifests", index);
         file(tar, "index.json", json.writeValueAsBytes(idx));
         file(tar, "manifest.json", json.writeValueAsBytes(manifest));

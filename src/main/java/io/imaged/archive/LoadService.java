@@ -1,5 +1,21 @@
 package io.imaged.archive;
 
+import io.imaged.oci.PlatformMatcher;
+
+import io.imaged.oci.Platform;
+
+import io.imaged.oci.MediaTypes;
+
+import io.imaged.oci.ManifestCodec;
+
+import io.imaged.oci.InvalidManifestException;
+
+import io.imaged.oci.ImageManifest;
+
+import io.imaged.oci.ImageIndex;
+
+import io.imaged.oci.Descriptor;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.events.EventBus;
@@ -120,34 +136,26 @@ public class LoadService {
     }
 
     private List<Planned> planOciLayout(ArchiveReader.Unpacked archive) throws IOException {
-        JsonNode index = readJson(archive, "index.json");
-        if (!index.isObject() || !index.path("manifests").isArray()) {
-            throw new InvalidArchiveException("invalid archive: index.json has no manifests array");
-        }
+        ImageIndex index = codec("index.json", () -> ManifestCodec.parseIndex(readBytes(archive, "index.json"), MediaTypes.OCI_INDEX));
         Map<Digest, Planned> byManifest = new java.util.LinkedHashMap<>();
         List<Planned> out = new ArrayList<>();
-        for (JsonNode desc : index.get("manifests")) {
-            Digest md = descriptorDigest(desc);
-            JsonNode manifest = readBlobJson(archive, md);
-            String mt = desc.path("mediaType").asText(manifest.path("mediaType").asText(""));
-            if (mt.contains("index") || mt.contains("manifest.list")) {
+        for (Descriptor desc : index.manifests()) {
+            Digest md = desc.digest();
+            byte[] bytes = readBlob(archive, md);
+            String mt = desc.mediaType().isEmpty() ? ManifestCodec.mediaTypeOf(bytes, "") : desc.mediaType();
+            if (MediaTypes.isIndex(mt)) {
                 // a nested index (multi-platform): take the manifest for this platform
-                JsonNode chosen = null;
-                for (JsonNode d : manifest.path("manifests")) {
-                    JsonNode p = d.path("platform");
-                    if (io.imaged.image.Platform.host().matches(p.path("os").asText(), p.path("architecture").asText(), p.path("variant").asText())) {
-                        chosen = d;
-                        break;
-                    }
-                }
-                if (chosen == null) throw new InvalidArchiveException("invalid archive: no manifest for " + io.imaged.image.Platform.host() + " in " + md);
-                md = descriptorDigest(chosen);
-                manifest = readBlobJson(archive, md);
+                ImageIndex nested = codec(md.toString(), () -> ManifestCodec.parseIndex(bytes, mt));
+                Descriptor chosen = PlatformMatcher.choose(nested.manifests(), Platform.host());
+                if (chosen == null) throw new InvalidArchiveException("invalid archive: no manifest for " + Platform.host() + " in " + md);
+                md = chosen.digest();
             }
+            byte[] manifestBytes = md.equals(desc.digest()) ? bytes : readBlob(archive, md);
+            ImageManifest manifest = codec(md.toString(), () -> ManifestCodec.parseManifest(manifestBytes, MediaTypes.OCI_MANIFEST));
             List<ImageReference> tags = new ArrayList<>();
-            String name = desc.path("annotations").path("io.containerd.image.name").asText("");
+            String name = desc.annotation("io.containerd.image.name");
             if (name.isEmpty()) {
-                String ref = desc.path("annotations").path("org.opencontainers.image.ref.name").asText("");
+                String ref = desc.annotation("org.opencontainers.image.ref.name");
                 // a bare tag ("latest") names no repository; podman and skopeo write full names here
                 if (ref.contains("/") || ref.contains(":")) name = ref;
             }
@@ -157,13 +165,11 @@ public class LoadService {
                 existing.tags().addAll(tags);
                 continue;
             }
-            Digest configDigest = descriptorDigest(manifest.path("config"));
-            byte[] config = readBlob(archive, configDigest);
+            byte[] config = readBlob(archive, manifest.config().digest());
             List<String> layers = new ArrayList<>();
             List<Digest> blobDigests = new ArrayList<>();
-            if (!manifest.path("layers").isArray()) throw new InvalidArchiveException("invalid archive: manifest " + md + " has no layers array");
-            for (JsonNode l : manifest.get("layers")) {
-                Digest d = descriptorDigest(l);
+            for (Descriptor l : manifest.layers()) {
+                Digest d = l.digest();
                 String path = "blobs/" + d.algorithm() + "/" + d.hex();
                 archive.require(path);
                 layers.add(path);
@@ -201,14 +207,6 @@ public class LoadService {
         }
     }
 
-    private static Digest descriptorDigest(JsonNode desc) {
-        try {
-            return Digest.parse(desc.path("digest").asText(null));
-        } catch (IllegalArgumentException e) {
-            throw new InvalidArchiveException("invalid archive: bad descriptor " + desc);
-        }
-    }
-
     /** An OCI blob, verified against its digest. */
     private byte[] readBlob(ArchiveReader.Unpacked archive, Digest d) throws IOException {
         byte[] b = readBytes(archive, "blobs/" + d.algorithm() + "/" + d.hex());
@@ -216,8 +214,18 @@ public class LoadService {
         return b;
     }
 
-    private JsonNode readBlobJson(ArchiveReader.Unpacked archive, Digest d) throws IOException {
-        return parseJson(readBlob(archive, d), d.toString());
+    @FunctionalInterface
+    private interface Parse<T> {
+        T parse() throws IOException;
+    }
+
+    /** A manifest document of the archive, its faults worded as the archive's ({@code invalid archive: <file>: ...}). */
+    private static <T> T codec(String what, Parse<T> parse) throws IOException {
+        try {
+            return parse.parse();
+        } catch (InvalidManifestException e) {
+            throw new InvalidArchiveException("invalid archive: " + what + ": " + e.getMessage());
+        }
     }
 
     private JsonNode readJson(ArchiveReader.Unpacked archive, String name) throws IOException {

@@ -6,7 +6,7 @@ import io.imaged.digest.Digest;
 import io.imaged.error.ImagedException;
 import io.imaged.events.EventBus;
 import io.imaged.image.ImageResolver;
-import io.imaged.image.Platform;
+import io.imaged.oci.Platform;
 import io.imaged.reference.ImageReference;
 import io.imaged.reference.InvalidReferenceException;
 import io.imaged.store.Image;

@@ -1,5 +1,6 @@
 package io.imaged.image;
 
+import io.imaged.oci.Platform;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

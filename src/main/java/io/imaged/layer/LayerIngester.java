@@ -1,5 +1,7 @@
 package io.imaged.layer;
 
+import io.imaged.oci.MediaTypes;
+
 import io.imaged.store.BlobStore;
 import io.imaged.digest.Digest;
 import io.imaged.store.Layer;
@@ -37,7 +39,7 @@ public class LayerIngester {
             }
             lease.blob(m.diffId());
             Digest d = w.commit(m.diffId());
-            return new IngestedTar(m, new LayerBlob(d, LayerBlob.DOCKER_TAR, m.tarSize()));
+            return new IngestedTar(m, new LayerBlob(d, MediaTypes.DOCKER_LAYER_TAR, m.tarSize()));
         }
     }
 

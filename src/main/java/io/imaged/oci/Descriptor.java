@@ -1,6 +1,5 @@
 package io.imaged.oci;
 
-import io.imaged.image.Platform;
 import io.imaged.digest.Digest;
 
 import java.util.Map;

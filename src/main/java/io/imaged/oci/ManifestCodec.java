@@ -3,7 +3,6 @@ package io.imaged.oci;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.imaged.image.Platform;
 import io.imaged.digest.Digest;
 
 import java.io.IOException;
@@ -93,11 +92,11 @@ public final class ManifestCodec {
 
     /** One descriptor; a size the document leaves out is -1 (the caller decides whether it needs one). */
     private static Descriptor descriptor(JsonNode d, String what) throws InvalidManifestException {
-        if (!d.isObject()) throw new InvalidManifestException("invalid manifest: " + what + " is not an object");
+        if (!d.isObject()) throw new InvalidManifestException("invalid manifest: bad descriptor: " + what + " is not an object");
         String digest = d.path("digest").asText("");
-        if (!Digest.isValid(digest)) throw new InvalidManifestException("invalid manifest: " + what + " has an invalid digest \"" + digest + "\"");
+        if (!Digest.isValid(digest)) throw new InvalidManifestException("invalid manifest: bad descriptor: " + what + " has an invalid digest \"" + digest + "\"");
         JsonNode size = d.get("size");
-        if (size != null && !size.isIntegralNumber()) throw new InvalidManifestException("invalid manifest: " + what + " " + digest + " has an invalid size");
+        if (size != null && !size.isIntegralNumber()) throw new InvalidManifestException("invalid manifest: bad descriptor: " + what + " " + digest + " has an invalid size");
         Platform platform = null;
         JsonNode p = d.get("platform");
         if (p != null && p.isObject()) {

@@ -1,6 +1,5 @@
 package io.imaged.oci;
 
-import io.imaged.image.Platform;
 
 import java.util.List;
 

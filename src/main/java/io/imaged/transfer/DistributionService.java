@@ -1,5 +1,8 @@
 package io.imaged.transfer;
 
+import io.imaged.oci.Descriptor;
+import io.imaged.oci.ManifestCodec;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -42,14 +45,15 @@ public class DistributionService {
                 d.put("digest", m.digest().toString());
                 d.put("size", m.bytes().length);
                 ArrayNode platforms = out.putArray("Platforms");
-                JsonNode doc = json.readTree(m.bytes());
                 if (MediaTypes.isIndex(m.mediaType())) {
+                    // the platforms are echoed as the registry wrote them, os.version and os.features included
+                    JsonNode doc = json.readTree(m.bytes());
                     for (JsonNode e : doc.path("manifests")) {
                         if (e.has("platform")) platforms.add(platform(e.path("platform")));
                     }
                 } else if (MediaTypes.isManifest(m.mediaType())) {
-                    Digest cfg = Digest.parse(doc.path("config").path("digest").asText());
-                    byte[] config = s.getBlobBytes(cfg, doc.path("config").path("size").asLong(-1), PullService.MAX_CONFIG_BYTES);
+                    Descriptor cfg = ManifestCodec.parseManifest(m.bytes(), m.mediaType()).config();
+                    byte[] config = s.getBlobBytes(cfg.digest(), cfg.size(), PullService.MAX_CONFIG_BYTES);
                     platforms.add(platform(json.readTree(config)));
                 }
                 return out;

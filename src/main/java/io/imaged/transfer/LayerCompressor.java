@@ -1,5 +1,7 @@
 package io.imaged.transfer;
 
+import io.imaged.oci.MediaTypes;
+
 import io.imaged.store.BlobStore;
 import io.imaged.digest.Digest;
 import io.imaged.store.Layer;
@@ -54,7 +56,7 @@ public class LayerCompressor {
     }
 
     static boolean isGzip(String mediaType) {
-        return mediaType.equals(LayerBlob.DOCKER_GZIP) || mediaType.equals(LayerBlob.OCI_GZIP);
+        return mediaType.equals(MediaTypes.DOCKER_LAYER_GZIP) || mediaType.equals(MediaTypes.OCI_LAYER_GZIP);
     }
 
     private LayerBlob compress(Layer layer) throws IOException {
@@ -78,7 +80,7 @@ public class LayerCompressor {
             // blob appearing and the layer naming it
             try (Store.Held held = store.read()) {
                 Digest d = w.commit(null);
-                LayerBlob blob = new LayerBlob(d, LayerBlob.DOCKER_GZIP, size);
+                LayerBlob blob = new LayerBlob(d, MediaTypes.DOCKER_LAYER_GZIP, size);
                 store.layers().register(layer.parent(), layer.diffId(), layer.size(), layer.tarSize(), blob);
                 log.info("compressed layer {} ({} bytes) to {} ({} bytes) in {} ms", layer.diffId(), plain.size(), d, size,
                         (System.nanoTime() - t0) / 1_000_000);

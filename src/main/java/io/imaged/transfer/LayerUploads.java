@@ -1,5 +1,7 @@
 package io.imaged.transfer;
 
+import io.imaged.oci.MediaTypes;
+
 import io.imaged.error.ClientGoneException;
 
 import io.imaged.progress.ProgressOutput;
@@ -216,7 +218,7 @@ class LayerUploads {
             }
         }
         if (best == null) best = compressor.gzipBlob(layer);
-        String mt = LayerCompressor.isGzip(best.mediaType()) ? LayerBlob.DOCKER_GZIP : best.mediaType();
+        String mt = LayerCompressor.isGzip(best.mediaType()) ? MediaTypes.DOCKER_LAYER_GZIP : best.mediaType();
         return new Sent(layer, best, mt);
     }
 

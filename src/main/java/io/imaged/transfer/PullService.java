@@ -14,7 +14,7 @@ import io.imaged.config.ImagedProperties;
 import io.imaged.digest.Digest;
 import io.imaged.error.ImagedException;
 import io.imaged.events.EventBus;
-import io.imaged.image.Platform;
+import io.imaged.oci.Platform;
 import io.imaged.reference.ImageReference;
 import io.imaged.registry.AuthConfig;
 import io.imaged.registry.RegistryClient;

@@ -2,7 +2,7 @@ package io.imaged.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.error.ImagedException;
-import io.imaged.image.Platform;
+import io.imaged.oci.Platform;
 import io.imaged.progress.ProgressOutput;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,6 @@
 package io.imaged.api;
 
-import io.imaged.image.Platform;
+import io.imaged.oci.Platform;
 import io.imaged.testsupport.Tars;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;

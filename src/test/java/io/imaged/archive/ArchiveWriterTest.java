@@ -1,5 +1,7 @@
 package io.imaged.archive;
 
+import io.imaged.oci.MediaTypes;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.store.Image;
@@ -43,7 +45,7 @@ class ArchiveWriterTest {
         }
         Digest gzDigest = blobs.put(gz.toByteArray());
         // as a pull stores it: only the registry's gzip blob, no plain tar
-        Layer layer = new Layer(diffId, diffId, null, 13, tar.length, List.of(new LayerBlob(gzDigest, LayerBlob.DOCKER_GZIP, gz.size())));
+        Layer layer = new Layer(diffId, diffId, null, 13, tar.length, List.of(new LayerBlob(gzDigest, MediaTypes.DOCKER_LAYER_GZIP, gz.size())));
         // odd spacing on purpose: the bytes must go out as they are
         byte[] config = ("{ \"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + diffId + "\"]} }")
                 .getBytes(StandardCharsets.UTF_8);

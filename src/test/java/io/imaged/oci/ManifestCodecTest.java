@@ -1,6 +1,6 @@
 package io.imaged.oci;
 
-import io.imaged.image.Platform;
+import io.imaged.oci.Platform;
 import io.imaged.digest.Digest;
 import org.junit.jupiter.api.Test;
 

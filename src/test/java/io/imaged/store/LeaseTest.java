@@ -1,5 +1,7 @@
 package io.imaged.store;
 
+import io.imaged.oci.MediaTypes;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.digest.Digest;
 import io.imaged.testsupport.Tars;
@@ -29,7 +31,7 @@ class LeaseTest {
         try (Store store = open()) {
             byte[] tar = Tars.of(Map.of("a", "a"));
             Digest diffId = store.blobs().put(new ByteArrayInputStream(tar), null);
-            store.layers().register(null, diffId, 1, tar.length, new LayerBlob(diffId, LayerBlob.DOCKER_TAR, tar.length));
+            store.layers().register(null, diffId, 1, tar.length, new LayerBlob(diffId, MediaTypes.DOCKER_LAYER_TAR, tar.length));
             Digest loose = store.blobs().put("loose".getBytes());
             try (Lease lease = store.lease()) {
                 lease.layer(diffId).blob(loose);

@@ -1,5 +1,7 @@
 package io.imaged.store;
 
+import io.imaged.oci.MediaTypes;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.config.ImagedProperties;
 import io.imaged.digest.Digest;
@@ -43,7 +45,7 @@ class StoreRecoveryTest {
         byte[] tar = io.imaged.testsupport.Tars.of(java.util.Map.of("file.txt", content));
         Digest diffId = Digest.sha256(tar);
         store.blobs().put(new ByteArrayInputStream(tar), diffId);
-        store.layers().register(null, diffId, content.length(), tar.length, new LayerBlob(diffId, LayerBlob.DOCKER_TAR, tar.length));
+        store.layers().register(null, diffId, content.length(), tar.length, new LayerBlob(diffId, MediaTypes.DOCKER_LAYER_TAR, tar.length));
         Image img = store.images().create(config(diffId, content), null);
         if (tag != null) store.references().put(ImageReference.parse(tag), img.id());
         return img;
@@ -181,13 +183,13 @@ class StoreRecoveryTest {
         }
         // a layer record whose blob never got committed, and one on top of a parent that is not stored
         Digest diff = Digest.sha256("x".getBytes(StandardCharsets.UTF_8));
-        Layer noBlob = new Layer(diff, diff, null, 1, 1, List.of(new LayerBlob(diff, LayerBlob.DOCKER_TAR, 1)));
+        Layer noBlob = new Layer(diff, diff, null, 1, 1, List.of(new LayerBlob(diff, MediaTypes.DOCKER_LAYER_TAR, 1)));
         Files.write(dir.resolve("layerdb/sha256").resolve(diff.hex() + ".json"), JSON.writeValueAsBytes(noBlob));
         try (Store store = open()) {
             assertThat(store.layers().all()).hasSize(1);
             Digest blobOnly = store.blobs().put("y".getBytes(StandardCharsets.UTF_8));
             Digest chain = Layer.chainId(orphanParent, blobOnly);
-            Layer noParent = new Layer(chain, blobOnly, orphanParent, 1, 1, List.of(new LayerBlob(blobOnly, LayerBlob.DOCKER_TAR, 1)));
+            Layer noParent = new Layer(chain, blobOnly, orphanParent, 1, 1, List.of(new LayerBlob(blobOnly, MediaTypes.DOCKER_LAYER_TAR, 1)));
             Files.write(dir.resolve("layerdb/sha256").resolve(chain.hex() + ".json"), JSON.writeValueAsBytes(noParent));
         }
         try (Store store = open()) {

@@ -1,5 +1,7 @@
 package io.imaged.transfer;
 
+import io.imaged.oci.MediaTypes;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.config.ImagedProperties;
 import io.imaged.digest.Digest;
@@ -43,7 +45,7 @@ class LayerCompressorTest {
         store = open();
         byte[] tar = Tars.of(Map.of("a/b.txt", "hello ".repeat(1000), "c.txt", "x"));
         Digest diffId = store.blobs().put(tar);
-        Layer layer = store.layers().register(null, diffId, 6001, tar.length, new LayerBlob(diffId, LayerBlob.DOCKER_TAR, tar.length));
+        Layer layer = store.layers().register(null, diffId, 6001, tar.length, new LayerBlob(diffId, MediaTypes.DOCKER_LAYER_TAR, tar.length));
         LayerCompressor compressor = new LayerCompressor(store);
 
         // concurrent pushes of the same layer share one compression
@@ -57,7 +59,7 @@ class LayerCompressorTest {
         LayerBlob gz = all.get(0).join();
         for (CompletableFuture<LayerBlob> f : all) assertThat(f.join()).isEqualTo(gz);
 
-        assertThat(gz.mediaType()).isEqualTo(LayerBlob.DOCKER_GZIP);
+        assertThat(gz.mediaType()).isEqualTo(MediaTypes.DOCKER_LAYER_GZIP);
         assertThat(gz.size()).isEqualTo(store.blobs().size(gz.digest())).isLessThan(tar.length);
         try (InputStream in = new GZIPInputStream(store.blobs().open(gz.digest()))) {
             assertThat(in.readAllBytes()).isEqualTo(tar);

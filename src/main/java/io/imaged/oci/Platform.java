@@ -1,4 +1,4 @@
-package io.imaged.image;
+package io.imaged.oci;
 
 import io.imaged.error.ImagedException;
 
