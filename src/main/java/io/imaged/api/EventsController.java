@@ -61,7 +61,7 @@ public class EventsController {
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
         AsyncContext ctx = request.startAsync(request, response);
         ctx.setTimeout(0);
-        EventStreams.Stream stream = streams.open(ctx, response.getOutputStream(), version);
+        EventStream stream = streams.open(ctx, response.getOutputStream(), version);
         EventBus.Subscription sub = bus.subscribe(e -> {
             if (!filter.test(e)) return;
             if (given(until) && e.timeNano() > untilNano) stream.finish();

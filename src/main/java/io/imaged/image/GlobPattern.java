@@ -17,6 +17,10 @@ import java.util.List;
  * does) and takes exponential time on patterns like {@code ********x}. Here each piece is found with a
  * bit-parallel (shift-and) scan, so one match costs O(name length × ⌈piece length / 64⌉): linear in the name,
  * whatever the pattern, and nothing is ever retried.
+ *
+ * <p>Longer than this project's other classes (~330 lines) on purpose: it is one algorithm, Go's, kept whole in one
+ * place so it can be read against {@code path/match.go}; splitting the scanner from the class parser would only
+ * spread that comparison over two files.
  */
 public final class GlobPattern {
     /** Error text of Go's path.ErrBadPattern. */

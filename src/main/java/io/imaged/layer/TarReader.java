@@ -31,6 +31,8 @@ import java.util.Map;
  * commons-compress alone reads a bad checksum as a header and a cut header as the end of the archive. Whoever reads
  * the tar decides what else to refuse (an image archive also refuses absolute paths and devices). Messages are worded
  * per {@link Kind}: dockerd's for layers, "invalid archive: ..." for image archives.
+ * <p>A little over 300 lines on purpose: the checks run in one pass over one stream and share its state (the paths
+ * seen, the symlinks and files stored so far); spreading them over classes would spread that state too.
  */
 public final class TarReader implements AutoCloseable {
     /** Go's archive/tar reads at most 1 MiB of PAX or GNU long-name data; the rest is room for padding and headers. */
