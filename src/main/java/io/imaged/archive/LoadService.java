@@ -80,7 +80,7 @@ public class LoadService {
     }
 
     public Result load(InputStream body) throws IOException {
-        try (ArchiveReader.Unpacked archive = ArchiveReader.unpack(body, store.blobs().tempDir())) {
+        try (ArchiveReader.Unpacked archive = ArchiveReader.unpack(body, store.blobs().localTempDir())) {
             List<Planned> plan = plan(archive);
             boolean ok = false;
             try (Lease lease = store.lease()) {

@@ -39,10 +39,10 @@ public class Store implements AutoCloseable {
         try {
             this.root = props.dataRoot().toAbsolutePath().normalize();
             DataRootPermissions.secure(root);
-            this.blobs = new BlobStore(root.resolve("blobs"));
+            this.blobs = new FsBlobStore(root.resolve("blobs"));
             this.layers = new LayerStore(root.resolve("layerdb"), json);
             this.images = new ImageStore(new FsStoreBackend(root.resolve("image")), layers, json);
-            this.references = new ReferenceStore(root.resolve("references"));
+            this.references = new FsReferenceStore(root.resolve("references"));
             this.distribution = new DistributionMetadata(images.backend(), json);
             this.blobLocations = new BlobLocations(root.resolve("distribution").resolve("blob-locations.json"), json);
             this.partials = new PartialDownloads(root.resolve("partials"), props.partialRetention());
@@ -55,7 +55,7 @@ public class Store implements AutoCloseable {
     /** Cleans whatever a crash left half-done: temp files, half images, dangling references, orphan layers. */
     private void recover() throws IOException {
         long t0 = System.nanoTime();
-        blobs.cleanTemp(Set.of());
+        blobs.removeInterruptedWrites();
         layers.load(blobs);
         images.load();
         for (var e : references.snapshot().entrySet()) {

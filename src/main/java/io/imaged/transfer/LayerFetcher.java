@@ -159,7 +159,7 @@ public class LayerFetcher {
             Attempt attempt = new Attempt(session, digest, size, part, have, listener, restarts);
             try {
                 Fetched f = attempt.run(mediaType);
-                store.blobs().adopt(part, digest);
+                store.blobs().adoptLocalFile(part, digest);
                 partials.markVerified(digest);
                 return f;
             } catch (ClientGoneException gone) {

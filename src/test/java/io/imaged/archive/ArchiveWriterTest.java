@@ -11,9 +11,12 @@ import io.imaged.store.BlobStore;
 import io.imaged.digest.Digest;
 import io.imaged.store.Layer;
 import io.imaged.store.LayerBlob;
+import io.imaged.store.Store;
+import io.imaged.testsupport.TestProperties;
 import io.imaged.testsupport.Tars;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,10 +36,17 @@ class ArchiveWriterTest {
     @TempDir
     Path tmp;
     final ObjectMapper json = new ObjectMapper();
+    Store store;
+
+    @AfterEach
+    void close() throws Exception {
+        if (store != null) store.close();
+    }
 
     @Test
     void writesCompressedOnlyLayersAsPlainTarsOnceWithConfigBytesUntouched() throws Exception {
-        BlobStore blobs = new BlobStore(tmp.resolve("blobs"));
+        store = new Store(TestProperties.of(tmp), json);
+        BlobStore blobs = store.blobs();
         byte[] tar = Tars.of(Map.of("a.txt", "pulled layer\n"));
         Digest diffId = Digest.sha256(tar);
         ByteArrayOutputStream gz = new ByteArrayOutputStream();

@@ -66,7 +66,7 @@ class LeaseTest {
     void aCollectionLeavesTheTempFilesOfWritesInProgressAndStartupRemovesThem() throws Exception {
         Path tmp = dir.resolve("data-tmp-marker");
         try (Store store = open()) {
-            tmp = store.blobs().path(Digest.sha256("y".getBytes())).resolveSibling(".tmp-in-progress");
+            tmp = ((FsBlobStore) store.blobs()).path(Digest.sha256("y".getBytes())).resolveSibling(".tmp-in-progress");
             Files.write(tmp, new byte[]{1});
             store.collectGarbage();
             assertThat(tmp).exists();

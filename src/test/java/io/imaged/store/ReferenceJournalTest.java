@@ -48,7 +48,7 @@ class ReferenceJournalTest {
     @Test
     void tenThousandTagsAndUntagsKeepTheJournalBoundedAndReopenTheSame() throws IOException {
         onTmpfsIfPossible();
-        ReferenceStore store = new ReferenceStore(dir);
+        FsReferenceStore store = new FsReferenceStore(dir);
         for (int i = 0; i < 15; i++) store.put(ref("localhost/live/n" + i + ":1"), i % 2 == 0 ? A : B);
         long maxLines = 0;
         for (int i = 0; i < 10_000; i++) {
@@ -59,13 +59,13 @@ class ReferenceJournalTest {
             if (i % 500 == 0) assertThat(journalLines()).isEqualTo(store.journalEntries()); // the counter is the file
         }
         // 15 live + churn: the bound is max(1024, 4 × live), never the 10,000 changes made
-        assertThat(maxLines).isLessThanOrEqualTo(ReferenceStore.MIN_JOURNAL_ENTRIES + 1);
+        assertThat(maxLines).isLessThanOrEqualTo(FsReferenceStore.MIN_JOURNAL_ENTRIES + 1);
         assertThat(maxLines).isGreaterThan(100); // it did journal between compactions
         Map<String, Digest> before = store.snapshot();
         assertThat(before).hasSize(15);
         store.close();
 
-        ReferenceStore reopened = new ReferenceStore(dir);
+        FsReferenceStore reopened = new FsReferenceStore(dir);
         assertThat(reopened.snapshot()).isEqualTo(before);
         assertThat(reopened.referencesTo(A)).hasSize(8);
         assertThat(journalLines()).isZero(); // startup compacts too
@@ -75,7 +75,7 @@ class ReferenceJournalTest {
     @Test
     void boundGrowsWithTheLiveReferences() throws IOException {
         onTmpfsIfPossible();
-        ReferenceStore store = new ReferenceStore(dir);
+        FsReferenceStore store = new FsReferenceStore(dir);
         for (int i = 0; i < 2000; i++) store.put(ref("localhost/many/m" + i + ":1"), A);
         // 2000 new references: the bound (4 × live) grows with them, so growth alone never rewrites the snapshot
         assertThat(store.compactAfter()).isEqualTo(8000);
@@ -85,11 +85,11 @@ class ReferenceJournalTest {
         assertThat(store.journalEntries()).isEqualTo(journalLines());
         Map<String, Digest> before = store.snapshot();
         store.close();
-        assertThat(new ReferenceStore(dir).snapshot()).isEqualTo(before);
+        assertThat(new FsReferenceStore(dir).snapshot()).isEqualTo(before);
     }
 
     /** A store whose compaction dies at a chosen point, leaving the disk as a crash there would. */
-    private static final class CrashingStore extends ReferenceStore {
+    private static final class CrashingStore extends FsReferenceStore {
         private boolean crashBefore;
         private boolean crashAfter;
 
@@ -126,7 +126,7 @@ class ReferenceJournalTest {
         assertThat(Files.readAllBytes(dir.resolve("references.log"))).isEqualTo(oldJournal);
         assertThat(Files.readString(dir.resolve("references.snapshot"))).contains("localhost/move/m:1 " + B);
         store.close();
-        assertThat(new ReferenceStore(dir).snapshot()).isEqualTo(expected);
+        assertThat(new FsReferenceStore(dir).snapshot()).isEqualTo(expected);
     }
 
     @Test
@@ -143,14 +143,14 @@ class ReferenceJournalTest {
         Files.writeString(dir.resolve(".tmp-references.snapshot123"), "+ localhost/torn/t:1 " + A + "\n+ loc");
         Map<String, Digest> expected = store.snapshot();
         store.close();
-        ReferenceStore reopened = new ReferenceStore(dir);
+        FsReferenceStore reopened = new FsReferenceStore(dir);
         assertThat(reopened.snapshot()).isEqualTo(expected).containsOnlyKeys("localhost/keep/k:1", "localhost/move/m:1");
         assertThat(dir.resolve(".tmp-references.snapshot123")).doesNotExist();
     }
 
     @Test
     void crashAfterAFullCompactionWithTheOldJournalStillThereReopensTheSame() throws IOException {
-        ReferenceStore store = new ReferenceStore(dir);
+        FsReferenceStore store = new FsReferenceStore(dir);
         store.put(ref("localhost/a/x:1"), A);
         store.put(ref("localhost/a/y:1"), B);
         store.remove(ref("localhost/a/x:1"));
@@ -163,6 +163,6 @@ class ReferenceJournalTest {
         store.close();
         // as if the journal's deletion had not reached the disk: every line in it is already in the snapshot
         Files.move(saved, journal, StandardCopyOption.REPLACE_EXISTING);
-        assertThat(new ReferenceStore(dir).snapshot()).isEqualTo(expected).containsOnlyKeys("localhost/a/y:1", "localhost/a/x:2");
+        assertThat(new FsReferenceStore(dir).snapshot()).isEqualTo(expected).containsOnlyKeys("localhost/a/y:1", "localhost/a/x:2");
     }
 }
