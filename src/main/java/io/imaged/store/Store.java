@@ -5,6 +5,7 @@ import io.imaged.config.ImagedProperties;
 import io.imaged.digest.Digest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
@@ -18,8 +19,10 @@ import java.util.Set;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * The on-disk store as one unit: blobs, layers, images and references under the data root, one lock
- * for changes that span them, recovery at startup, and garbage collection.
+ * The store as one unit: blobs, layers, images and references, one lock for changes that span them, recovery at
+ * startup, and garbage collection. Blob content, the image catalog and the references come from
+ * {@link StoreBackends} (the file system under the data root unless given otherwise); callers see them only
+ * through their interfaces.
  */
 @Component
 public class Store implements AutoCloseable {
@@ -35,14 +38,22 @@ public class Store implements AutoCloseable {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final Set<Lease> leases = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    /** The store on the file system under {@code imaged.data-root}. */
+    @Autowired
     public Store(ImagedProperties props, ObjectMapper json) {
+        this(props, json, StoreBackends::filesystem);
+    }
+
+    /** A store whose blob content, image catalog and references {@code backends} opens under the data root. */
+    public Store(ImagedProperties props, ObjectMapper json, StoreBackends.Opener backends) {
         try {
             this.root = props.dataRoot().toAbsolutePath().normalize();
             DataRootPermissions.secure(root);
-            this.blobs = new FsBlobStore(root.resolve("blobs"));
+            StoreBackends parts = backends.open(root);
+            this.blobs = parts.blobs();
             this.layers = new LayerStore(root.resolve("layerdb"), json);
-            this.images = new ImageStore(new FsStoreBackend(root.resolve("image")), layers, json);
-            this.references = new FsReferenceStore(root.resolve("references"));
+            this.images = new ImageStore(parts.images(), layers, json);
+            this.references = parts.references();
             this.distribution = new DistributionMetadata(images.backend(), json);
             this.blobLocations = new BlobLocations(root.resolve("distribution").resolve("blob-locations.json"), json);
             this.partials = new PartialDownloads(root.resolve("partials"), props.partialRetention());
