@@ -19,10 +19,10 @@ import java.util.Set;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * The store as one unit: blobs, layers, images and references, one lock for changes that span them, recovery at
- * startup, and garbage collection. Blob content, the image catalog and the references come from
- * {@link StoreBackends} (the file system under the data root unless given otherwise); callers see them only
- * through their interfaces.
+ * The store as one unit: blobs, layers, images and references, one lock for changes that span them, the one way an
+ * image lands ({@link #commit}), recovery at startup, and garbage collection. Blob content, the image catalog and
+ * the references come from {@link StoreBackends} (the file system under the data root unless given otherwise);
+ * callers see them only through their interfaces.
  */
 @Component
 public class Store implements AutoCloseable {
@@ -35,6 +35,7 @@ public class Store implements AutoCloseable {
     private final DistributionMetadata distribution;
     private final BlobLocations blobLocations;
     private final PartialDownloads partials;
+    private final ImageCommitter committer;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final Set<Lease> leases = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -57,6 +58,7 @@ public class Store implements AutoCloseable {
             this.distribution = new DistributionMetadata(images.backend(), json);
             this.blobLocations = new BlobLocations(root.resolve("distribution").resolve("blob-locations.json"), json);
             this.partials = new PartialDownloads(root.resolve("partials"), props.partialRetention());
+            this.committer = new ImageCommitter(images, references, distribution, partials);
             recover();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the store under " + props.dataRoot(), e);
@@ -165,6 +167,20 @@ public class Store implements AutoCloseable {
     public Held write() {
         lock.writeLock().lock();
         return lock.writeLock()::unlock;
+    }
+
+    /**
+     * Lands an image with what goes with it, under the write hold: the image is created from its config bytes (or
+     * the stored one the commit names is taken), each reference is pointed at it (with the tag time when the commit
+     * has one), its distribution source is recorded and the verified-partial markers of its blobs are cleared, in
+     * that order. Readers see the image with all of it or not at all. When the commit names a stored image that
+     * is gone (an {@code rmi} or prune came first), nothing changes and {@link Committed#landed} is false. Every
+     * layer a created image names must be stored (and leased by the caller until this returns).
+     */
+    public Committed commit(ImageCommit commit) throws IOException {
+        try (Held held = write()) {
+            return committer.commit(commit);
+        }
     }
 
     /** Whether a thread waits for a hold (tests). */
