@@ -19,7 +19,9 @@ import io.imaged.oci.Descriptor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.events.EventBus;
+import io.imaged.store.Committed;
 import io.imaged.store.Image;
+import io.imaged.store.ImageCommit;
 import io.imaged.store.ImageConfig;
 import io.imaged.reference.ImageReference;
 import io.imaged.reference.InvalidReferenceException;
@@ -298,19 +300,18 @@ public class LoadService {
                     }
                     parent = chain;
                 }
-                Image img = store.images().create(p.config(), null);
+                // dockerd's load sets tags without tag events (setLoadedTag)
+                Committed c = store.commit(ImageCommit.create(p.config()).withReferences(p.tags()).withTagTime(Instant.now()));
+                Image img = c.image();
                 events.image("load", img.id().toString(), img.id().toString(), img.config().labels());
                 idLines.add("Loaded image ID: " + img.id());
                 lastHadTags = !p.tags().isEmpty();
-                for (ImageReference t : p.tags()) {
-                    Digest prev = store.references().get(t);
+                for (Committed.ReferenceChange t : c.references()) {
+                    Digest prev = t.previous();
                     if (prev != null && !prev.equals(img.id())) {
-                        lines.add("The image " + t.familiarString() + " already exists, renaming the old one with ID " + prev + " to empty string");
+                        lines.add("The image " + t.reference().familiarString() + " already exists, renaming the old one with ID " + prev + " to empty string");
                     }
-                    // dockerd's load sets tags without tag events (setLoadedTag)
-                    store.references().put(t, img.id());
-                    store.images().setLastUpdated(img.id(), Instant.now());
-                    lines.add("Loaded image: " + t.familiarString());
+                    lines.add("Loaded image: " + t.reference().familiarString());
                 }
             }
             if (!lastHadTags) lines.addAll(idLines);

@@ -7,6 +7,7 @@ import io.imaged.events.EventBus;
 import io.imaged.reference.ImageReference;
 import io.imaged.reference.InvalidReferenceException;
 import io.imaged.store.Image;
+import io.imaged.store.ImageCommit;
 import io.imaged.store.Layer;
 import io.imaged.store.Store;
 import org.springframework.stereotype.Service;
@@ -56,11 +57,10 @@ public class ImageService {
         }
     }
 
-    /** Points a tag at an image and records the tag time; caller holds the write lock. */
+    /** Points a tag at an image and records the tag time (one store commit); caller holds the write lock. */
     public void addTag(ImageReference target, Digest id) {
         try {
-            store.references().put(target, id);
-            store.images().setLastUpdated(id, Instant.now());
+            store.commit(ImageCommit.existing(id).withReferences(List.of(target)).withTagTime(Instant.now()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -10,6 +10,7 @@ import io.imaged.events.EventBus;
 import io.imaged.layer.LayerIngester;
 import io.imaged.reference.ImageReference;
 import io.imaged.store.Image;
+import io.imaged.store.ImageCommit;
 import io.imaged.store.Lease;
 import io.imaged.store.Store;
 import org.springframework.stereotype.Service;
@@ -69,8 +70,9 @@ public class ImportService {
             LayerIngester.IngestedTar tar = ingester.storeTar(body, lease);
             ingester.register(null, tar, lease);
             byte[] config = buildConfig(req, tar.measurement().diffId().toString());
+            // one hold for the image and its tag: a prune cannot take the image while it is still untagged
             try (Store.Held held = store.write()) {
-                Image img = store.images().create(config, null);
+                Image img = store.commit(ImageCommit.create(config)).image();
                 // dockerd logs the tag before the import
                 if (req.target() != null) images.addTag(req.target(), img.id());
                 events.image("import", img.id().toString(), img.id().toString(), img.config().labels());

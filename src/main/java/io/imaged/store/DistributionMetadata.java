@@ -45,8 +45,8 @@ public class DistributionMetadata {
                          String manifestMediaType, long manifestSize) {
     }
 
-    /** Adds (or refreshes) a source of {@code image}; caller holds the store's write lock. */
-    public void record(Digest image, Source source) throws IOException {
+    /** Adds (or refreshes) a source of {@code image}; {@link Store#commit} calls it under the write hold. */
+    void record(Digest image, Source source) throws IOException {
         List<Source> all = new ArrayList<>(sources(image));
         all.removeIf(s -> s.repository().equals(source.repository()) && s.digest().equals(source.digest()));
         all.add(source);

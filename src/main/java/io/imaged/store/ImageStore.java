@@ -109,9 +109,10 @@ public class ImageStore {
 
     /**
      * Stores an image from its config bytes, exactly as given. Every layer must already be in the layer
-     * store. Metadata is written first; the config file is the commit point.
+     * store. Metadata is written first; the config file is the commit point. Outside the store an image lands
+     * through {@link Store#commit}.
      */
-    public Image create(byte[] configBytes, Digest parent) throws IOException {
+    Image create(byte[] configBytes, Digest parent) throws IOException {
         ImageConfig config = ImageConfig.parse(json, configBytes);
         Digest id = Digest.sha256(configBytes);
         Image existing = byHex.get(id.hex());
@@ -184,7 +185,8 @@ public class ImageStore {
         return byHex.values().stream().filter(i -> !childrenOf.containsKey(i.id())).toList();
     }
 
-    public void setLastUpdated(Digest id, Instant when) throws IOException {
+    /** Records the image's last tag time (through {@link Store#commit} from outside the store). */
+    void setLastUpdated(Digest id, Instant when) throws IOException {
         Image img = byHex.get(id.hex());
         if (img == null) return;
         backend.setMetadata(id, LAST_UPDATED, when.toString().getBytes(StandardCharsets.UTF_8));

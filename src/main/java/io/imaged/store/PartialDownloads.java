@@ -47,7 +47,8 @@ public class PartialDownloads {
         PrivateFiles.write(dir.resolve(d.hex() + ".verified"), new byte[0]);
     }
 
-    public void clearVerified(Digest d) throws IOException {
+    /** The blob's image is stored ({@link Store#commit} clears the markers of the blobs it names). */
+    void clearVerified(Digest d) throws IOException {
         Files.deleteIfExists(dir.resolve(d.hex() + ".verified"));
     }
 

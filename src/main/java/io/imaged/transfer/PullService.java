@@ -21,12 +21,13 @@ import io.imaged.registry.RegistryClient;
 import io.imaged.registry.RegistryErrors;
 import io.imaged.registry.RegistrySession;
 import io.imaged.registry.Retrying;
+import io.imaged.store.Committed;
 import io.imaged.store.Image;
+import io.imaged.store.ImageCommit;
 import io.imaged.store.ImageConfig;
 import io.imaged.store.LayerBlob;
 import io.imaged.store.LayerStore;
 import io.imaged.store.Lease;
-import io.imaged.store.PartialDownloads;
 import io.imaged.store.DistributionMetadata;
 import io.imaged.store.Store;
 import org.slf4j.Logger;
@@ -58,8 +59,6 @@ public class PullService {
     static final int MAX_CONFIG_BYTES = 8 << 20;
     private final RegistryClient client;
     private final LayerFetcher fetcher;
-    private final PartialDownloads partials;
-    private final DistributionMetadata distribution;
     private final Store store;
     private final EventBus events;
     private final ImagedProperties props;
@@ -77,8 +76,6 @@ public class PullService {
                        ObjectMapper json) {
         this.client = client;
         this.fetcher = fetcher;
-        this.partials = store.partials();
-        this.distribution = store.distribution();
         this.store = store;
         this.events = events;
         this.props = props;
@@ -257,23 +254,19 @@ public class PullService {
                     downloaded = fetchLayers(session, layers, diffIds, lease, out);
                 }
 
-                try (Store.Held held = store.write()) {
-                    Image img = existing != null ? store.images().get(existing.id()) : store.images().create(configBytes, null);
-                    // the image that was there when the pull began was removed since (rmi, prune): fetch what it needs
-                    if (img == null) continue;
-                    if (existing == null) downloaded = true;
-                    Digest repoDigest = top.digest();
-                    boolean changed = store.references().put(ref.repository().withDigest(repoDigest.toString()), img.id()) == null
-                            && ref.hasDigest();
-                    if (ref.hasTag()) {
-                        Digest before = store.references().put(ref, img.id());
-                        changed = !img.id().equals(before);
-                    }
-                    distribution.record(img.id(), new DistributionMetadata.Source(ref.repository().toString(), top.digest(),
-                            top.mediaType(), top.bytes().length, manifest.digest(), manifest.mediaType(), manifest.bytes().length));
-                    for (Descriptor l : layers) partials.clearVerified(l.digest());
-                    return new Result(repoDigest, img, changed || downloaded);
-                }
+                Digest repoDigest = top.digest();
+                ImageReference byDigest = ref.repository().withDigest(repoDigest.toString());
+                Committed c = store.commit((existing != null ? ImageCommit.existing(existing.id()) : ImageCommit.create(configBytes))
+                        .withReferences(ref.hasTag() ? List.of(byDigest, ref) : List.of(byDigest))
+                        .withSource(new DistributionMetadata.Source(ref.repository().toString(), top.digest(), top.mediaType(),
+                                top.bytes().length, manifest.digest(), manifest.mediaType(), manifest.bytes().length))
+                        .clearingVerified(layers.stream().map(Descriptor::digest).toList()));
+                // the image that was there when the pull began was removed since (rmi, prune): fetch what it needs
+                if (!c.landed()) continue;
+                if (existing == null) downloaded = true;
+                boolean changed = c.previous(byDigest) == null && ref.hasDigest();
+                if (ref.hasTag()) changed = !c.image().id().equals(c.previous(ref));
+                return new Result(repoDigest, c.image(), changed || downloaded);
             }
         }
     }

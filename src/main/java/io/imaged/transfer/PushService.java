@@ -20,6 +20,7 @@ import io.imaged.registry.AuthConfig;
 import io.imaged.registry.RegistryClient;
 import io.imaged.registry.RegistrySession;
 import io.imaged.store.Image;
+import io.imaged.store.ImageCommit;
 import io.imaged.store.Layer;
 import io.imaged.store.LayerBlob;
 import io.imaged.store.Lease;
@@ -317,13 +318,10 @@ public class PushService {
             locations.add(ref.repository().toString(), blobs);
             lease.blob(digest);
             store.blobs().put(manifest);
-            try (Store.Held held = store.write()) {
-                if (store.images().get(imageId) != null) {
-                    store.references().put(ref.repository().withDigest(digest.toString()), imageId);
-                    distribution.record(imageId, new DistributionMetadata.Source(ref.repository().toString(), digest,
-                            mediaType, manifest.length, digest, mediaType, manifest.length));
-                }
-            }
+            // nothing is recorded when the image was removed meanwhile
+            store.commit(ImageCommit.existing(imageId).withReferences(List.of(ref.repository().withDigest(digest.toString())))
+                    .withSource(new DistributionMetadata.Source(ref.repository().toString(), digest, mediaType, manifest.length,
+                            digest, mediaType, manifest.length)));
 
             if (!byDigest) {
                 ObjectNode aux = json.createObjectNode();
