@@ -1,20 +1,22 @@
 package io.imaged.e2e;
 
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
-import io.imaged.testsupport.FaultProxy;
 import io.imaged.testsupport.FaultProxy.Kind;
+import io.imaged.testsupport.FaultProxy;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
+import io.imaged.testsupport.Proxy;
+import io.imaged.testsupport.Registry;
 import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.RegistrySeeder;
-import io.imaged.testsupport.TestImages;
 import io.imaged.testsupport.TestImages.Compression;
 import io.imaged.testsupport.TestImages.Layer;
-import io.imaged.testsupport.Tools;
-import org.junit.jupiter.api.AfterAll;
+import io.imaged.testsupport.TestImages;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,32 +34,23 @@ import static org.assertj.core.api.Assertions.assertThat;
  * forever, and a layer whose declared size is beyond {@code imaged.registry.max-layer-bytes} is refused before any
  * blob is requested. The real docker CLI and a real docker-registry behind an in-test lying proxy.
  */
+@ImagedTest
 class PullBoundsIT {
-    @TempDir
-    static Path dir;
+    @Registry
     static RegistryProcess registry;
+    @Proxy
     static FaultProxy proxy;
+    // max-attempts stays at its default (5): the bound on restarts from zero is what ends the pull
+    @Imaged(args = {"--imaged.registry.retry-backoff=50ms", "--imaged.registry.read-timeout=5s"})
     static ImagedProcess imaged;
+    @Cli
     static DockerCli docker;
     static RegistrySeeder seeder;
     static int counter;
 
     @BeforeAll
-    static void start() throws Exception {
-        Tools.require("docker-registry", "docker");
-        registry = RegistryProcess.start(dir.resolve("registry"));
+    static void start() {
         seeder = new RegistrySeeder(registry.url());
-        proxy = new FaultProxy(registry.url());
-        // max-attempts stays at its default (5): the bound on restarts from zero is what ends the pull
-        imaged = ImagedProcess.start(dir, "--imaged.registry.retry-backoff=50ms", "--imaged.registry.read-timeout=5s");
-        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (imaged != null) imaged.stop();
-        if (proxy != null) proxy.close();
-        if (registry != null) registry.close();
     }
 
     @AfterEach
