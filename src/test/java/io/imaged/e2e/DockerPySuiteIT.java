@@ -1,6 +1,6 @@
 package io.imaged.e2e;
 
-import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedJvm;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -73,8 +73,9 @@ class DockerPySuiteIT {
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("DOCKER_PY_TESTS", tests.toAbsolutePath().toString());
         if (files != null) pb.environment().put("DOCKER_PY_FILES", files);
-        pb.environment().put("IMAGED_JAR", ImagedProcess.jar().toString());
-        pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        pb.environment().put("IMAGED_JAR", ImagedJvm.jar().toString());
+        pb.environment().put("JAVA", ImagedJvm.java());
+        pb.environment().put("IMAGED_JAVA_OPTS", String.join(" ", ImagedJvm.jvmFlags()));
         pb.environment().put("JUNIT_XML", junit.toString());
         pb.environment().put("TMPDIR", dir.toString());
         pb.environment().remove("DOCKER_HOST");

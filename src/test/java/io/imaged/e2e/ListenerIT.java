@@ -2,6 +2,7 @@ package io.imaged.e2e;
 
 import io.imaged.testsupport.DockerCli;
 import io.imaged.testsupport.Imaged;
+import io.imaged.testsupport.ImagedJvm;
 import io.imaged.testsupport.ImagedProcess;
 import io.imaged.testsupport.ImagedTest;
 import org.junit.jupiter.api.Test;
@@ -28,11 +29,9 @@ class ListenerIT {
     @Test
     void aLiveSocketMakesASecondServerFailWithAClearMessage(@Imaged ImagedProcess first, DockerCli cli) throws Exception {
         Path log = dir.resolve("second.log");
-        Process second = new ProcessBuilder(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", ImagedProcess.jar().toString(),
-                "--imaged.data-root=" + dir.resolve("second-data"),
-                "--imaged.hosts=unix://" + first.socket()))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        List<String> cmd = ImagedJvm.command();
+        cmd.addAll(List.of("--imaged.data-root=" + dir.resolve("second-data"), "--imaged.hosts=unix://" + first.socket()));
+        Process second = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         assertThat(second.waitFor(90, TimeUnit.SECONDS)).as("the second server gives up").isTrue();
         String out = Files.readString(log, StandardCharsets.UTF_8);
         assertThat(second.exitValue()).isNotZero();

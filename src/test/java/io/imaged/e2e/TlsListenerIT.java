@@ -10,6 +10,7 @@ import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
 import io.imaged.testsupport.Fixtures;
 import io.imaged.testsupport.Imaged;
+import io.imaged.testsupport.ImagedJvm;
 import io.imaged.testsupport.ImagedProcess;
 import io.imaged.testsupport.ImagedTest;
 import io.imaged.testsupport.Registry;
@@ -278,8 +279,8 @@ class TlsListenerIT {
 
     /** Runs the packaged jar (loopback-pinned docker.io) until it exits by itself; env entries are NAME=value. */
     private static Result startToExit(Path data, List<String> env, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", ImagedProcess.jar().toString(), "--imaged.data-root=" + data,
+        List<String> cmd = ImagedJvm.command("-Xmx256m");
+        cmd.addAll(List.of("--imaged.data-root=" + data,
                 "--imaged.registry.docker-io-upstream=http://127.0.0.1:1", "--imaged.registry.docker-io-index=http://127.0.0.1:1"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
