@@ -9,6 +9,7 @@ import io.imaged.testsupport.ImagedProcess;
 import io.imaged.testsupport.ImagedTest;
 import io.imaged.testsupport.Tars;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
@@ -34,6 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * no half image, no dangling reference, no orphan layer or blob, no temp file may survive startup.
  */
 @ImagedTest
+@Order(1) // one of the longest: started first
 class CrashRecoveryIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -10,6 +10,7 @@ import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.Tars;
 import io.imaged.testsupport.Tools;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * import, push, pull, save and load, and on a root an older imaged left 0755/0644.
  */
 @ImagedTest
+@Order(1) // one of the longest: started first
 class DataRootModesIT {
     @TempDir
     Path dir;

@@ -1,6 +1,7 @@
 package io.imaged.e2e;
 
 import io.imaged.testsupport.ImagedJvm;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code pytest} modules, or no docker-py test sources (a directory holding docker-py's {@code tests/} package, from
  * {@code -Ddocker-py.tests=}, {@code DOCKER_PY_TESTS} or {@code src/test/python/docker-py}).
  */
+@Order(1) // one of the longest: started first
 class DockerPySuiteIT {
     /** Tests that must pass at each API version: today 31 (default) and 29 (1.24, where two need newer APIs). */
     private static final int MIN_PASSED = 25;

@@ -13,6 +13,7 @@ import io.imaged.testsupport.TestImages.Layer;
 import io.imaged.testsupport.TestImages;
 import io.imaged.testsupport.WorkDir;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -40,6 +41,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * message anyone sees may name a file of the data root, and the store must be whole at the end.
  */
 @ImagedTest
+@Order(1) // one of the longest: started first
 class PullPruneRaceIT {
     static final int ROUNDS = 60;
     static final long MAX_NANOS = TimeUnit.SECONDS.toNanos(90);

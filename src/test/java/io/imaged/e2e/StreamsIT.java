@@ -8,6 +8,7 @@ import io.imaged.testsupport.ImagedTest;
 import io.imaged.testsupport.Tars;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -36,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * what was written.
  */
 @ImagedTest(tools = "curl")
+@Isolated // its answers under load must come within 2 s: it runs alone
 class StreamsIT {
     private static final int EVENT_STREAMS = 200;
     private static final int STALLED_UPLOADS = 250;

@@ -21,6 +21,7 @@ import io.imaged.testsupport.TestImages;
 import io.imaged.testsupport.Tools;
 import io.imaged.testsupport.WorkDir;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 
 import javax.net.ssl.SSLSocket;
@@ -50,6 +51,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * to 127.0.0.1 (a listener on 0.0.0.0 is reached there too).
  */
 @ImagedTest(tools = "curl")
+@Order(1) // one of the longest: started first
 class TlsListenerIT {
     @WorkDir
     static Path dir;
