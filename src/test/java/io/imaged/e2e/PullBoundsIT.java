@@ -11,10 +11,7 @@ import io.imaged.testsupport.Proxy;
 import io.imaged.testsupport.Registry;
 import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.RegistrySeeder;
-import io.imaged.testsupport.TestImages.Compression;
-import io.imaged.testsupport.TestImages.Layer;
 import io.imaged.testsupport.TestImages;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -23,8 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -53,21 +48,11 @@ class PullBoundsIT {
         seeder = new RegistrySeeder(registry.url());
     }
 
-    @AfterEach
-    void clear() {
-        proxy.clearFaults();
-    }
-
     /** A two-layer image whose first layer is a 1 MB incompressible blob; [manifest JSON, config digest, big blob digest]. */
     private static String[] seed(String repo) throws Exception {
-        byte[] noise = new byte[1 << 20];
-        new Random(++counter).nextBytes(noise);
-        Layer big = TestImages.layer(Map.of("big.bin", new String(noise, StandardCharsets.ISO_8859_1)), Compression.GZIP);
-        Layer small = TestImages.layer(Map.of("small.txt", "small " + counter + "\n"), Compression.GZIP);
-        byte[] cfg = TestImages.config(List.of(big, small), "linux", "amd64", null, repo);
-        byte[] manifest = TestImages.manifest(seeder, repo, cfg, List.of(big, small), false);
-        return new String[]{new String(manifest, StandardCharsets.UTF_8), RegistrySeeder.sha256(cfg),
-                RegistrySeeder.sha256(big.blob()), String.valueOf(big.blob().length)};
+        TestImages.NoisyImage img = TestImages.noisyImage(seeder, repo, ++counter);
+        return new String[]{new String(img.manifest(), StandardCharsets.UTF_8), img.configDigest(), img.bigBlobDigest(),
+                String.valueOf(img.bigBlobSize())};
     }
 
     private static List<String> blobGets(String repo, String digest) {

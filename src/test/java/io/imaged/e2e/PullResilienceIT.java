@@ -15,7 +15,6 @@ import io.imaged.testsupport.TestImages.Compression;
 import io.imaged.testsupport.TestImages.Layer;
 import io.imaged.testsupport.TestImages;
 import io.imaged.testsupport.WorkDir;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -53,20 +51,11 @@ class PullResilienceIT {
         seeder = new RegistrySeeder(registry.url());
     }
 
-    @AfterEach
-    void clear() {
-        proxy.clearFaults();
-    }
-
     /** A fresh two-layer image whose first layer is a 1 MB incompressible blob; returns [ref, config digest, big blob digest]. */
     private static String[] image(String repo) throws Exception {
-        byte[] noise = new byte[1 << 20];
-        new Random(++counter).nextBytes(noise);
-        Layer big = TestImages.layer(Map.of("big.bin", new String(noise, java.nio.charset.StandardCharsets.ISO_8859_1)), Compression.GZIP);
-        Layer small = TestImages.layer(Map.of("small.txt", "small " + counter + "\n"), Compression.GZIP);
-        byte[] cfg = TestImages.config(List.of(big, small), "linux", "amd64", null, repo);
-        seeder.manifest(repo, "1", TestImages.DOCKER_MANIFEST, TestImages.manifest(seeder, repo, cfg, List.of(big, small), false));
-        return new String[]{proxy.host() + "/" + repo + ":1", RegistrySeeder.sha256(cfg), RegistrySeeder.sha256(big.blob())};
+        TestImages.NoisyImage img = TestImages.noisyImage(seeder, repo, ++counter);
+        seeder.manifest(repo, "1", TestImages.DOCKER_MANIFEST, img.manifest());
+        return new String[]{proxy.host() + "/" + repo + ":1", img.configDigest(), img.bigBlobDigest()};
     }
 
     private static String imageId(String ref) {

@@ -80,12 +80,17 @@ public final class DockerCli {
      * test stops (kills) in the middle.
      */
     public Process start(Path output, String... args) throws IOException {
+        return builder(args).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    }
+
+    /** {@code docker args...} with this CLI's environment. */
+    private ProcessBuilder builder(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add("docker");
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile());
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         environment(pb.environment());
-        return pb.start();
+        return pb;
     }
 
     private void environment(Map<String, String> env) {
@@ -101,11 +106,7 @@ public final class DockerCli {
 
     /** Runs docker with {@code stdin} (may be null) fed to it. */
     public Result run(InputStream stdin, String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add("docker");
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        environment(pb.environment());
+        ProcessBuilder pb = builder(args);
         try {
             Process p = pb.start();
             CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
@@ -131,11 +132,7 @@ public final class DockerCli {
 
     /** Runs docker and returns its stdout as bytes (e.g. {@code docker save} to stdout); fails on a non-zero exit. */
     public byte[] runBytes(String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add("docker");
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        environment(pb.environment());
+        ProcessBuilder pb = builder(args);
         try {
             Process p = pb.start();
             p.getOutputStream().close();

@@ -2,6 +2,7 @@ package io.imaged.testsupport;
 
 import com.github.dockerjava.api.DockerClient;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
@@ -36,7 +37,8 @@ import java.util.regex.Pattern;
 /**
  * Builds an end-to-end test's fixture ({@link ImagedTest}) and closes it: what the annotated static fields declare
  * before all tests and after all of them; what a test's annotated parameters (or, with the default per-method
- * lifecycle, annotated instance fields) declare before that test and after it. Started in this order, whatever
+ * lifecycle, annotated instance fields) declare before that test and after it. A class's {@link FaultProxy} forgets
+ * its faults after each test. Started in this order, whatever
  * the order of declaration: work dir, CAs, token servers, registries, proxies, imaged, clients; closed in reverse.
  *
  * <p>Unannotated parameters of the fixture types ({@link ImagedProcess}, {@link DockerCli}, {@link RegistryProcess},
@@ -45,7 +47,7 @@ import java.util.regex.Pattern;
  * or {@code DockerClient} nobody declared is made for the only imaged. Every tool the declared fixtures need is
  * checked up front with {@link Tools#require}: in CI a missing one fails the class, elsewhere it is skipped.
  */
-public final class ImagedExtension implements BeforeAllCallback, BeforeEachCallback, ParameterResolver {
+public final class ImagedExtension implements BeforeAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(ImagedExtension.class);
     private static final List<Class<? extends Annotation>> ORDER =
             List.of(WorkDir.class, Certs.class, Tokens.class, Registry.class, Proxy.class, Imaged.class, Cli.class);
@@ -122,6 +124,14 @@ public final class ImagedExtension implements BeforeAllCallback, BeforeEachCallb
                 f.setAccessible(true);
                 f.set(instance, value);
             }
+        }
+    }
+
+    /** A class's fault proxies forget the faults a test set up (its own fixtures are closed with its scope). */
+    @Override
+    public void afterEach(ExtensionContext context) {
+        for (Object v : classScope(context).byName.values()) {
+            if (v instanceof FaultProxy proxy) proxy.clearFaults();
         }
     }
 

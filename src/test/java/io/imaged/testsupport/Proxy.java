@@ -5,7 +5,10 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
-/** A {@link FaultProxy} or a {@link ThrottleProxy} (by the field's type) in front of a registry fixture. */
+/**
+ * A {@link FaultProxy} or a {@link ThrottleProxy} (by the field's type) in front of a registry fixture. A class's
+ * FaultProxy forgets its faults after each test.
+ */
 @Target({ElementType.FIELD, ElementType.PARAMETER})
 @Retention(RetentionPolicy.RUNTIME)
 public @interface Proxy {
