@@ -63,7 +63,9 @@ class SearchIT {
             x.close();
         });
         hub.start();
-        fixtures.own(() -> hub.stop(0));
+        fixtures.own(() -> {
+            if (hub != null) hub.stop(0); // a test stops it itself
+        });
         imaged = fixtures.imaged("--imaged.registry.mirrors=" + registry.url(),
                 "--imaged.registry.docker-io-upstream=http://127.0.0.1:1",
                 "--imaged.registry.docker-io-index=http://127.0.0.1:" + hub.getAddress().getPort());
