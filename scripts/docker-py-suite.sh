@@ -9,6 +9,7 @@
 # containers are deselected with reasons (scripts/docker-py-deselect.txt). Exit code = pytest's.
 # Extra arguments go to pytest (e.g. -k test_pull, -x). KEEP=1 keeps the work directory. DOCKER_TEST_API_VERSION pins
 # docker-py's API version (docker-py's own knob); DOCKER_PY_FILES="a.py b.py" runs other files of the tests/ tree.
+# IMAGED_JAVA_OPTS adds JVM flags for imaged (DockerPySuiteIT passes the tests' start-up flags, see ImagedJvm).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TESTS=${DOCKER_PY_TESTS:-$ROOT/src/test/python/docker-py}
@@ -61,7 +62,8 @@ REG_PID=$!
 wait_for 20 "$REG_PID" curl -fsS "http://$REGISTRY/v2/" || { cat "$WORK/registry.log" >&2; echo "registry did not start" >&2; exit 2; }
 
 SOCK=$WORK/imaged.sock
-"$JAVA" -Xmx512m -jar "$JAR" --imaged.data-root="$WORK/data" --imaged.hosts="unix://$SOCK" \
+# shellcheck disable=SC2086 # IMAGED_JAVA_OPTS holds several flags
+"$JAVA" -Xmx512m ${IMAGED_JAVA_OPTS:-} -jar "$JAR" --imaged.data-root="$WORK/data" --imaged.hosts="unix://$SOCK" \
   --imaged.registry.mirrors="http://$REGISTRY" --imaged.registry.docker-io-upstream="http://$REGISTRY" \
   --imaged.registry.docker-io-index="http://$REGISTRY" \
   --logging.level.root=WARN --logging.level.io.imaged=INFO > "$WORK/imaged.log" 2>&1 &

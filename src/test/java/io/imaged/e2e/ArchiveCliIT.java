@@ -1,18 +1,18 @@
 package io.imaged.e2e;
 
 import com.github.dockerjava.api.DockerClient;
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
-import io.imaged.testsupport.DockerJava;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
 import io.imaged.testsupport.Tars;
+import io.imaged.testsupport.WorkDir;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.CompressorStreamFactory;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -34,6 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * using the archives real dockerd 20.10, skopeo and podman wrote (src/test/resources/archives, see its README for
  * what dockerd answered for each).
  */
+@ImagedTest
 class ArchiveCliIT {
     static final Path ARCHIVES = Path.of("src/test/resources/archives");
     static final String ALPHA = "sha256:f2ed8848fa003d892eb727551b823b89079c370ad98eadc1722272f6326a7152";
@@ -47,21 +48,12 @@ class ArchiveCliIT {
     static final List<String> DOCKERD_LOAD_OUTPUT = List.of(
             "Loaded image: archive/alpha:1", "Loaded image: archive/alpha:latest", "Loaded image: archive/beta:1");
 
-    @TempDir
+    @WorkDir
     static Path dir;
+    @Imaged
     static ImagedProcess imaged;
+    @Cli
     static DockerCli docker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        imaged = ImagedProcess.start(dir);
-        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        imaged.stop();
-    }
 
     @BeforeEach
     void empty() {
@@ -217,9 +209,8 @@ class ArchiveCliIT {
     }
 
     @Test
-    void dockerJavaSavesAndLoads() throws Exception {
+    void dockerJavaSavesAndLoads(@Cli DockerClient client) throws Exception {
         docker.run("load", "-i", ARCHIVES.resolve("dockerd-20.10-save.tar").toString()).ok();
-        DockerClient client = DockerJava.connect(imaged.dockerHost());
         byte[] tar;
         try (InputStream in = client.saveImageCmd("archive/beta").withTag("1").exec()) {
             tar = in.readAllBytes();
@@ -228,7 +219,6 @@ class ArchiveCliIT {
         empty();
         client.loadImageCmd(new ByteArrayInputStream(tar)).exec();
         assertThat(client.inspectImageCmd("archive/beta:1").exec().getId()).isEqualTo(BETA);
-        client.close();
     }
 
     private List<String> diffIds(String image) {

@@ -4,12 +4,16 @@ import com.sun.net.httpserver.HttpServer;
 import io.imaged.testsupport.Browser;
 import io.imaged.testsupport.Curl;
 import io.imaged.testsupport.FaultProxy;
+import io.imaged.testsupport.Fixtures;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
+import io.imaged.testsupport.Proxy;
+import io.imaged.testsupport.Registry;
 import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.RegistrySeeder;
 import io.imaged.testsupport.Tars;
 import io.imaged.testsupport.TestImages;
-import io.imaged.testsupport.Tools;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -33,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with {@code imaged.api-cors-header} naming the page's origin it lists images, streams a pull from a real
  * registry line by line as the lines arrive, and reads the events stream while it is open.
  */
+@ImagedTest(tools = "curl")
 class BrowserCorsIT {
     /** The dashboard: what a page of another origin does with the API, results in the page and returned. */
     private static final String PAGE = """
@@ -146,80 +151,74 @@ class BrowserCorsIT {
     }
 
     @Test
-    void aPageOfAnotherOriginCanNeitherTagNorReadByDefault() throws Exception {
-        Tools.require("curl");
-        try (ImagedProcess imaged = ImagedProcess.start(dir.resolve("imaged"));
-             Browser browser = Browser.headless(dir)) {
-            Curl socket = Curl.unix(dir.resolve("curl"), imaged.socket());
-            Path layer = dir.resolve("layer.tar");
-            Files.write(layer, Tars.of(Map.of("etc/hello", "hi\n")));
-            assertThat(socket.request("POST", "/images/create?fromSrc=-&repo=web/base&tag=1", layer).status()).isEqualTo(200);
+    void aPageOfAnotherOriginCanNeitherTagNorReadByDefault(@Imaged ImagedProcess imaged, Fixtures fixtures) throws Exception {
+        Browser browser = fixtures.browser();
+        Curl socket = Curl.unix(dir.resolve("curl"), imaged.socket());
+        Path layer = dir.resolve("layer.tar");
+        Files.write(layer, Tars.of(Map.of("etc/hello", "hi\n")));
+        assertThat(socket.request("POST", "/images/create?fromSrc=-&repo=web/base&tag=1", layer).status()).isEqualTo(200);
 
-            browser.open(pageOrigin() + "/");
-            Object sent = browser.await("tagNoCors(arguments[0], 'web/base:1', 'web/bypage', 'x')", imaged.tcpUrl());
-            assertThat(sent).as("the browser sent it, and could not read the answer").isEqualTo("opaque");
-            Object listed = browser.await("listImages(arguments[0])", imaged.tcpUrl());
-            assertThat(listed).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
-                    .containsKey("error");
-            assertThat(browser.text("status")).isEqualTo("sent (opaque)");
+        browser.open(pageOrigin() + "/");
+        Object sent = browser.await("tagNoCors(arguments[0], 'web/base:1', 'web/bypage', 'x')", imaged.tcpUrl());
+        assertThat(sent).as("the browser sent it, and could not read the answer").isEqualTo("opaque");
+        Object listed = browser.await("listImages(arguments[0])", imaged.tcpUrl());
+        assertThat(listed).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+                .containsKey("error");
+        assertThat(browser.text("status")).isEqualTo("sent (opaque)");
 
-            assertThat(socket.request("GET", "/images/web/bypage:x/json", null).status()).as("the page's tag").isEqualTo(404);
-            assertThat(socket.request("GET", "/images/web/base:1/json", null).status()).isEqualTo(200);
-            assertThat(imaged.logText()).doesNotContain("web/bypage");
-        }
+        assertThat(socket.request("GET", "/images/web/bypage:x/json", null).status()).as("the page's tag").isEqualTo(404);
+        assertThat(socket.request("GET", "/images/web/base:1/json", null).status()).isEqualTo(200);
+        assertThat(imaged.logText()).doesNotContain("web/bypage");
     }
 
     @Test
     @SuppressWarnings("unchecked")
-    void aDashboardNamedInApiCorsHeaderListsStreamsAPullAndReadsEvents() throws Exception {
-        Tools.require("curl", "docker-registry");
-        try (RegistryProcess registry = RegistryProcess.start(dir.resolve("registry"));
-             FaultProxy slow = new FaultProxy(registry.url());
-             ImagedProcess imaged = ImagedProcess.start(dir.resolve("imaged"), "--imaged.api-cors-header=" + pageOrigin());
-             Browser browser = Browser.headless(dir)) {
-            TestImages.pushSmall(new RegistrySeeder(registry.url()), "web/small", "1");
-            // one layer comes 2 s late, so that the pull's lines reach the page over time, not at once
-            slow.add(FaultProxy.path("/blobs/sha256:" + TestImages.SMALL_LAYER_BLOBS.get(0)), FaultProxy.Kind.DELAY, 0, 2000, -1);
-            Curl socket = Curl.unix(dir.resolve("curl"), imaged.socket());
-            Path layer = dir.resolve("layer.tar");
-            Files.write(layer, Tars.of(Map.of("etc/hello", "hi\n")));
-            assertThat(socket.request("POST", "/images/create?fromSrc=-&repo=web/base&tag=1", layer).status()).isEqualTo(200);
+    void aDashboardNamedInApiCorsHeaderListsStreamsAPullAndReadsEvents(
+            @Registry RegistryProcess registry, @Proxy FaultProxy slow,
+            @Imaged(args = "--imaged.api-cors-header=${pageOrigin}") ImagedProcess imaged, Fixtures fixtures) throws Exception {
+        Browser browser = fixtures.browser();
+        TestImages.pushSmall(new RegistrySeeder(registry.url()), "web/small", "1");
+        // one layer comes 2 s late, so that the pull's lines reach the page over time, not at once
+        slow.add(FaultProxy.path("/blobs/sha256:" + TestImages.SMALL_LAYER_BLOBS.get(0)), FaultProxy.Kind.DELAY, 0, 2000, -1);
+        Curl socket = Curl.unix(dir.resolve("curl"), imaged.socket());
+        Path layer = dir.resolve("layer.tar");
+        Files.write(layer, Tars.of(Map.of("etc/hello", "hi\n")));
+        assertThat(socket.request("POST", "/images/create?fromSrc=-&repo=web/base&tag=1", layer).status()).isEqualTo(200);
 
-            browser.open(pageOrigin() + "/");
-            Map<String, Object> listed = (Map<String, Object>) browser.await("listImages(arguments[0])", imaged.tcpUrl());
-            assertThat(listed).doesNotContainKey("error");
-            assertThat(listed.get("status")).isEqualTo(200L);
-            assertThat(listed.get("apiVersion")).as("exposed to the page").isEqualTo("1.50");
-            assertThat((List<String>) listed.get("tags")).containsExactly("web/base:1");
+        browser.open(pageOrigin() + "/");
+        Map<String, Object> listed = (Map<String, Object>) browser.await("listImages(arguments[0])", imaged.tcpUrl());
+        assertThat(listed).doesNotContainKey("error");
+        assertThat(listed.get("status")).isEqualTo(200L);
+        assertThat(listed.get("apiVersion")).as("exposed to the page").isEqualTo("1.50");
+        assertThat((List<String>) listed.get("tags")).containsExactly("web/base:1");
 
-            String image = slow.host() + "/web/small";
-            Map<String, Object> pull;
-            try {
-                pull = (Map<String, Object>) browser.await("streamPull(arguments[0], arguments[1], '1')", imaged.tcpUrl(), image);
-            } catch (RuntimeException e) {
-                throw new AssertionError("the page's pull did not finish; page status: " + browser.text("status")
-                        + "\npage log:\n" + browser.text("log") + "\nregistry requests: " + slow.requests()
-                        + "\nimaged log:\n" + imaged.logText(), e);
-            }
-            assertThat(pull).doesNotContainKey("error");
-            assertThat(pull.get("status")).isEqualTo(200L);
-            List<Map<String, Object>> lines = (List<Map<String, Object>>) pull.get("lines");
-            assertThat(lines).extracting(l -> (String) l.get("error")).allMatch(String::isEmpty);
-            assertThat(lines).extracting(l -> (String) l.get("status"))
-                    .contains("Pulling from web/small", "Pull complete",
-                            "Status: Downloaded newer image for " + image + ":1");
-            long first = (Long) lines.get(0).get("at");
-            long last = (Long) lines.get(lines.size() - 1).get("at");
-            assertThat(last - first).as("the page read the first line long before the last").isGreaterThanOrEqualTo(1500);
-            assertThat((Long) pull.get("chunks")).isGreaterThan(1);
-            assertThat(browser.text("status")).isEqualTo("Status: Downloaded newer image for " + image + ":1");
-            assertThat(socket.request("GET", "/images/" + image + ":1/json", null).status()).isEqualTo(200);
-
-            Map<String, Object> watched = (Map<String, Object>) browser.await("tagAndWatch(arguments[0], 'web/base:1', 'web/bypage', 'y')",
-                    imaged.tcpUrl());
-            assertThat(watched).containsEntry("tagStatus", 201L).containsEntry("action", "tag")
-                    .containsEntry("name", "web/bypage:y");
-            assertThat(socket.request("GET", "/images/web/bypage:y/json", null).status()).isEqualTo(200);
+        String image = slow.host() + "/web/small";
+        Map<String, Object> pull;
+        try {
+            pull = (Map<String, Object>) browser.await("streamPull(arguments[0], arguments[1], '1')", imaged.tcpUrl(), image);
+        } catch (RuntimeException e) {
+            throw new AssertionError("the page's pull did not finish; page status: " + browser.text("status")
+                    + "\npage log:\n" + browser.text("log") + "\nregistry requests: " + slow.requests()
+                    + "\nimaged log:\n" + imaged.logText(), e);
         }
+        assertThat(pull).doesNotContainKey("error");
+        assertThat(pull.get("status")).isEqualTo(200L);
+        List<Map<String, Object>> lines = (List<Map<String, Object>>) pull.get("lines");
+        assertThat(lines).extracting(l -> (String) l.get("error")).allMatch(String::isEmpty);
+        assertThat(lines).extracting(l -> (String) l.get("status"))
+                .contains("Pulling from web/small", "Pull complete",
+                        "Status: Downloaded newer image for " + image + ":1");
+        long first = (Long) lines.get(0).get("at");
+        long last = (Long) lines.get(lines.size() - 1).get("at");
+        assertThat(last - first).as("the page read the first line long before the last").isGreaterThanOrEqualTo(1500);
+        assertThat((Long) pull.get("chunks")).isGreaterThan(1);
+        assertThat(browser.text("status")).isEqualTo("Status: Downloaded newer image for " + image + ":1");
+        assertThat(socket.request("GET", "/images/" + image + ":1/json", null).status()).isEqualTo(200);
+
+        Map<String, Object> watched = (Map<String, Object>) browser.await("tagAndWatch(arguments[0], 'web/base:1', 'web/bypage', 'y')",
+                imaged.tcpUrl());
+        assertThat(watched).containsEntry("tagStatus", 201L).containsEntry("action", "tag")
+                .containsEntry("name", "web/bypage:y");
+        assertThat(socket.request("GET", "/images/web/bypage:y/json", null).status()).isEqualTo(200);
     }
 }

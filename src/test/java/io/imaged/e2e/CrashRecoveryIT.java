@@ -2,12 +2,15 @@ package io.imaged.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
 import io.imaged.testsupport.Tars;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -31,16 +34,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Crashes (SIGKILL) of the packaged server in the middle of imports, then a restart on the same data root:
  * no half image, no dangling reference, no orphan layer or blob, no temp file may survive startup.
  */
+@ImagedTest
+@Order(1) // one of the longest: started first
 class CrashRecoveryIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    Path dir;
-
     @Test
-    void killedWhileALargeLayerStreamsInLeavesNothingBehind() throws Exception {
-        ImagedProcess imaged = ImagedProcess.start(dir);
-        DockerCli docker = new DockerCli(imaged.dockerHost(), dir.resolve("cfg"));
+    void killedWhileALargeLayerStreamsInLeavesNothingBehind(@Imaged ImagedProcess imaged, @Cli DockerCli docker) throws Exception {
         String kept = docker.run(new ByteArrayInputStream(Tars.of(Map.of("a.txt", "kept\n"))), "import", "-", "demo/kept:1")
                 .ok().stdout().trim();
 
@@ -67,9 +67,8 @@ class CrashRecoveryIT {
     }
 
     @Test
-    void killedAtRandomMomentsDuringImportsTagsAndRemovalsStaysConsistent() throws Exception {
-        ImagedProcess imaged = ImagedProcess.start(dir);
-        DockerCli docker = new DockerCli(imaged.dockerHost(), dir.resolve("cfg"));
+    void killedAtRandomMomentsDuringImportsTagsAndRemovalsStaysConsistent(@Imaged ImagedProcess imaged, @Cli DockerCli docker)
+            throws Exception {
         Random random = new Random(42);
         for (int round = 0; round < 4; round++) {
             AtomicBoolean stop = new AtomicBoolean();

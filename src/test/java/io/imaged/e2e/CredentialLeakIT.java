@@ -1,15 +1,15 @@
 package io.imaged.e2e;
 
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Fixtures;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
+import io.imaged.testsupport.Registry;
 import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.Tars;
 import io.imaged.testsupport.TokenServer;
-import io.imaged.testsupport.Tools;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.imaged.testsupport.Tokens;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -38,6 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * password, an identity token that expired). Searched for: the passwords, base64 of user:password, the
  * X-Registry-Auth values, the identity (refresh) tokens and every bearer token the token server handed out.
  */
+@ImagedTest
 class CredentialLeakIT {
     private static final String SUFFIX = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     private static final String BASIC_USER = "carol";
@@ -45,43 +46,25 @@ class CredentialLeakIT {
     private static final String TOKEN_USER = "dave";
     private static final String TOKEN_PASSWORD = "Pw-token-" + SUFFIX;
     private static final String WRONG_PASSWORD = "Pw-wrong-" + SUFFIX;
-    @TempDir
-    static Path dir;
+    @Registry(user = BASIC_USER, password = "${BASIC_PASSWORD}")
     static RegistryProcess basicRegistry;
+    @Registry(tokens = "tokens")
     static RegistryProcess tokenRegistry;
+    @Tokens(user = TOKEN_USER, password = "${TOKEN_PASSWORD}")
     static TokenServer tokens;
     static final HttpClient http = HttpClient.newHttpClient();
 
-    @BeforeAll
-    static void start() throws Exception {
-        Tools.require("docker-registry", "docker", "htpasswd");
-        Path htpasswd = dir.resolve("htpasswd");
-        Process p = new ProcessBuilder("htpasswd", "-Bbn", BASIC_USER, BASIC_PASSWORD).start();
-        Files.write(htpasswd, p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).isZero();
-        basicRegistry = RegistryProcess.start(dir.resolve("basic"), htpasswd);
-        tokens = new TokenServer(dir.resolve("tokens"), TOKEN_USER, TOKEN_PASSWORD);
-        tokenRegistry = RegistryProcess.startWithConfig(dir.resolve("token"), tokens.registryYaml());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (basicRegistry != null) basicRegistry.close();
-        if (tokenRegistry != null) tokenRegistry.close();
-        if (tokens != null) tokens.close();
-    }
-
     @Test
-    void nothingLeaksAtDebugLevel() throws Exception {
-        String log = scenario("debug", "--logging.level.root=DEBUG", "--logging.level.io.imaged=DEBUG",
+    void nothingLeaksAtDebugLevel(Fixtures fixtures) throws Exception {
+        String log = scenario(fixtures, "debug", "--logging.level.root=DEBUG", "--logging.level.io.imaged=DEBUG",
                 "--logging.level.org.springframework.web=TRACE");
         // the levels took effect: Spring MVC logged requests (where request details would show)
         assertThat(log).contains("DEBUG").contains("Completed 200 OK");
     }
 
     @Test
-    void nothingLeaksAtTheDefaultLevel() throws Exception {
-        String log = scenario("default", "--logging.level.root=INFO", "--logging.level.io.imaged=INFO");
+    void nothingLeaksAtTheDefaultLevel(Fixtures fixtures) throws Exception {
+        String log = scenario(fixtures, "default", "--logging.level.root=INFO", "--logging.level.io.imaged=INFO");
         assertThat(log).contains("INFO").doesNotContain(" DEBUG ");
     }
 
@@ -109,7 +92,7 @@ class CredentialLeakIT {
     }
 
     /** Runs login, pull and push against both registries (and their failures); returns the log after a clean stop. */
-    private String scenario(String name, String... args) throws Exception {
+    private String scenario(Fixtures fixtures, String name, String... args) throws Exception {
         Set<String> secrets = new LinkedHashSet<>();
         for (String[] up : new String[][]{{BASIC_USER, BASIC_PASSWORD}, {TOKEN_USER, TOKEN_PASSWORD}, {BASIC_USER, WRONG_PASSWORD},
                 {TOKEN_USER, WRONG_PASSWORD}}) {
@@ -119,9 +102,9 @@ class CredentialLeakIT {
             secrets.add(Base64.getUrlEncoder().withoutPadding().encodeToString(pair));
         }
         Said said = new Said(new ArrayList<>());
-        ImagedProcess imaged = ImagedProcess.start(dir.resolve(name), args);
+        ImagedProcess imaged = fixtures.imaged(name, b -> b.args(args));
         try {
-            DockerCli docker = new DockerCli(imaged.dockerHost(), dir.resolve(name + "-docker-config"));
+            DockerCli docker = fixtures.cli(imaged, name + "-docker-config");
             String basic = basicRegistry.host() + "/cred/" + name + ":1";
             String token = tokenRegistry.host() + "/cred/" + name + ":1";
             docker.run(new ByteArrayInputStream(Tars.of(Map.of("cred.txt", name + "\n"))), "import", "-", basic).ok();
@@ -157,7 +140,7 @@ class CredentialLeakIT {
             assertThat(wrong.exitCode()).isEqualTo(1);
             said.add(wrong);
             said.add(docker.run(stdin(TOKEN_PASSWORD), "login", "-u", TOKEN_USER, "--password-stdin", tokenRegistry.host()).ok());
-            String config = Files.readString(dir.resolve(name + "-docker-config/config.json"));
+            String config = Files.readString(docker.config().resolve("config.json"));
             String identityToken = config.replaceAll("(?s).*\"identitytoken\"\\s*:\\s*\"([^\"]+)\".*", "$1");
             assertThat(identityToken).startsWith("refresh-");
             secrets.add(identityToken);
@@ -188,7 +171,7 @@ class CredentialLeakIT {
             // the one /auth just returned (never used, so no bearer token for it is cached), then every one is revoked
             String fresh = login.body().replaceAll("(?s).*\"IdentityToken\":\"([^\"]+)\".*", "$1");
             secrets.add(fresh);
-            Path configFile = dir.resolve(name + "-docker-config/config.json");
+            Path configFile = docker.config().resolve("config.json");
             Files.writeString(configFile, Files.readString(configFile).replace(identityToken, fresh));
             tokens.revokeRefreshTokens();
             said.add(docker.run("rmi", token).ok());

@@ -1,11 +1,16 @@
 package io.imaged.e2e;
 
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
+import io.imaged.testsupport.Registry;
 import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.Tars;
 import io.imaged.testsupport.Tools;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +35,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * every directory under it 0700, every file 0600 (images may hold secrets), the socket 0660. On a fresh root after
  * import, push, pull, save and load, and on a root an older imaged left 0755/0644.
  */
+@ImagedTest
+@Order(1) // one of the longest: started first
 class DataRootModesIT {
     @TempDir
     Path dir;
@@ -69,48 +76,41 @@ class DataRootModesIT {
     }
 
     @Test
-    void freshRootIsPrivateAfterImportPushPullSaveAndLoad() throws Exception {
-        Tools.require("docker", "docker-registry");
-        try (RegistryProcess registry = RegistryProcess.start(dir.resolve("registry"));
-             ImagedProcess imaged = ImagedProcess.start(dir)) {
-            useEveryPart(new DockerCli(imaged.dockerHost(), dir.resolve("docker-config")), registry, "fresh");
-            Path root = imaged.dataRoot();
-            assertThat(count(root.resolve("blobs/sha256"), false)).isPositive(); // the layer
-            assertThat(root.resolve("references/references.log")).exists();
-            assertThat(wrongModes(root)).isEmpty();
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(imaged.socket()))).isEqualTo("rw-rw----");
-        }
+    void freshRootIsPrivateAfterImportPushPullSaveAndLoad(@Registry RegistryProcess registry, @Imaged ImagedProcess imaged,
+                                                          @Cli DockerCli docker) throws Exception {
+        useEveryPart(docker, registry, "fresh");
+        Path root = imaged.dataRoot();
+        assertThat(count(root.resolve("blobs/sha256"), false)).isPositive(); // the layer
+        assertThat(root.resolve("references/references.log")).exists();
+        assertThat(wrongModes(root)).isEmpty();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(imaged.socket()))).isEqualTo("rw-rw----");
     }
 
     @Test
-    void anOpenRootFromAnOlderImagedIsMadePrivateAtStartup() throws Exception {
-        Tools.require("docker", "docker-registry");
-        try (RegistryProcess registry = RegistryProcess.start(dir.resolve("registry"))) {
-            ImagedProcess imaged = ImagedProcess.start(dir);
-            DockerCli docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
-            useEveryPart(docker, registry, "old");
-            imaged.stop();
-            Path root = imaged.dataRoot();
-            // what an imaged before this change left: 0755 directories, 0644 files, and no marker
-            Files.delete(root.resolve("private-modes"));
-            run("chmod", "-R", "u=rwX,go=rX", root.toString());
-            assertThat(wrongModes(root)).hasSizeGreaterThan(10);
+    void anOpenRootFromAnOlderImagedIsMadePrivateAtStartup(@Registry RegistryProcess registry, @Imaged ImagedProcess imaged,
+                                                           @Cli DockerCli docker) throws Exception {
+        useEveryPart(docker, registry, "old");
+        imaged.stop();
+        Path root = imaged.dataRoot();
+        // what an imaged before this change left: 0755 directories, 0644 files, and no marker
+        Files.delete(root.resolve("private-modes"));
+        run("chmod", "-R", "u=rwX,go=rX", root.toString());
+        assertThat(wrongModes(root)).hasSizeGreaterThan(10);
 
-            imaged.launch();
-            assertThat(wrongModes(root)).isEmpty();
-            assertThat(root.resolve("private-modes")).exists();
-            assertThat(docker.run("images", "--format", "{{.Repository}}:{{.Tag}}").ok().stdout())
-                    .contains("localhost/modes/old:copy");
+        imaged.launch();
+        assertThat(wrongModes(root)).isEmpty();
+        assertThat(root.resolve("private-modes")).exists();
+        assertThat(docker.run("images", "--format", "{{.Repository}}:{{.Tag}}").ok().stdout())
+                .contains("localhost/modes/old:copy");
 
-            // with the marker there, a start fixes the root and its entries without walking the tree again
-            imaged.stop();
-            run("chmod", "0755", root.toString(), root.resolve("blobs").toString(), root.resolve("references").toString());
-            imaged.launch();
-            assertThat(wrongModes(root)).isEmpty();
-            useEveryPart(docker, registry, "after");
-            assertThat(wrongModes(root)).isEmpty();
-            imaged.stop();
-        }
+        // with the marker there, a start fixes the root and its entries without walking the tree again
+        imaged.stop();
+        run("chmod", "0755", root.toString(), root.resolve("blobs").toString(), root.resolve("references").toString());
+        imaged.launch();
+        assertThat(wrongModes(root)).isEmpty();
+        useEveryPart(docker, registry, "after");
+        assertThat(wrongModes(root)).isEmpty();
+        imaged.stop();
     }
 
     /**

@@ -5,17 +5,15 @@ import com.github.dockerjava.api.command.InspectImageResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Image;
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
-import io.imaged.testsupport.DockerJava;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
 import io.imaged.testsupport.Tars;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -24,23 +22,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** docker-java (a Java client with its own model of the API) over the unix socket of the packaged server. */
+@ImagedTest
 class DockerJavaIT {
-    @TempDir
-    static Path dir;
+    @Imaged
     static ImagedProcess imaged;
+    @Cli
     static DockerClient docker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        imaged = ImagedProcess.start(dir);
-        docker = DockerJava.connect(imaged.dockerHost());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        docker.close();
-        imaged.stop();
-    }
 
     @Test
     void pingVersionAndInfo() {
@@ -50,10 +37,10 @@ class DockerJavaIT {
     }
 
     @Test
-    void importListInspectTagAndRemove() {
+    void importListInspectTagAndRemove(DockerCli cli) {
         // docker-java 3.5's createImageCmd(repo, stream) sends "{}" instead of the stream (dockerd refuses it
         // too), so the image comes in through the CLI; everything after goes through docker-java
-        String id = new DockerCli(imaged.dockerHost(), dir.resolve("cfg")).run(
+        String id = cli.run(
                 new ByteArrayInputStream(Tars.of(Map.of("etc/hi", "hi from java\n"))), "import", "-", "java/base:1").ok().stdout().trim();
         InspectImageResponse inspected = docker.inspectImageCmd("java/base:1").exec();
         assertThat(inspected.getId()).isEqualTo(id);

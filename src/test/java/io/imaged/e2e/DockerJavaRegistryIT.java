@@ -1,6 +1,5 @@
 package io.imaged.e2e;
 
-import io.imaged.testsupport.Tools;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectImageResponse;
@@ -10,25 +9,24 @@ import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.AuthResponse;
 import com.github.dockerjava.api.model.PushResponseItem;
-import io.imaged.testsupport.DockerJava;
+import io.imaged.testsupport.Cli;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
+import io.imaged.testsupport.Registry;
 import io.imaged.testsupport.RegistryHttp;
 import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.RegistrySeeder;
-import io.imaged.testsupport.TestImages;
 import io.imaged.testsupport.TestImages.Compression;
 import io.imaged.testsupport.TestImages.Entry;
 import io.imaged.testsupport.TestImages.Layer;
-import org.junit.jupiter.api.AfterAll;
+import io.imaged.testsupport.TestImages;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.TestMethodOrder;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,24 +43,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * credentials (mounting from the pulled repository, the pulled manifest sent unchanged), an unauthorised search.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ImagedTest
 class DockerJavaRegistryIT {
-    @TempDir
-    static Path dir;
+    @Registry(user = "alice", password = "s3cret")
     static RegistryProcess registry;
+    @Imaged
     static ImagedProcess imaged;
+    @Cli
     static DockerClient client;
     static String host;
     static AuthConfig auth;
     static byte[] armConfig;
 
     @BeforeAll
-    static void start() throws Exception {
-        Tools.require("docker-registry");
-        Path htpasswd = dir.resolve("htpasswd");
-        Process p = new ProcessBuilder("htpasswd", "-Bbn", "alice", "s3cret").start();
-        Files.write(htpasswd, p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).isZero();
-        registry = RegistryProcess.start(dir.resolve("registry"), htpasswd);
+    static void seed() throws Exception {
         host = registry.host();
         RegistrySeeder seeder = new RegistrySeeder(registry.url(), "alice", "s3cret");
         TestImages.pushSmall(seeder, "java/small", "1");
@@ -78,16 +72,7 @@ class DockerJavaRegistryIT {
                 new Entry(amd, TestImages.DOCKER_MANIFEST, "linux", "amd64", null),
                 new Entry(arm, TestImages.DOCKER_MANIFEST, "linux", "arm64", "v8")), false));
 
-        imaged = ImagedProcess.start(dir);
-        client = DockerJava.connect(imaged.dockerHost());
         auth = new AuthConfig().withRegistryAddress(host).withUsername("alice").withPassword("s3cret");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (client != null) client.close();
-        if (imaged != null) imaged.stop();
-        if (registry != null) registry.close();
     }
 
     @Test

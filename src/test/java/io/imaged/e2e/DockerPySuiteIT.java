@@ -1,6 +1,7 @@
 package io.imaged.e2e;
 
-import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedJvm;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code pytest} modules, or no docker-py test sources (a directory holding docker-py's {@code tests/} package, from
  * {@code -Ddocker-py.tests=}, {@code DOCKER_PY_TESTS} or {@code src/test/python/docker-py}).
  */
+@Order(1) // one of the longest: started first
 class DockerPySuiteIT {
     /** Tests that must pass at each API version: today 31 (default) and 29 (1.24, where two need newer APIs). */
     private static final int MIN_PASSED = 25;
@@ -73,8 +75,9 @@ class DockerPySuiteIT {
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("DOCKER_PY_TESTS", tests.toAbsolutePath().toString());
         if (files != null) pb.environment().put("DOCKER_PY_FILES", files);
-        pb.environment().put("IMAGED_JAR", ImagedProcess.jar().toString());
-        pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        pb.environment().put("IMAGED_JAR", ImagedJvm.jar().toString());
+        pb.environment().put("JAVA", ImagedJvm.java());
+        pb.environment().put("IMAGED_JAVA_OPTS", String.join(" ", ImagedJvm.jvmFlags()));
         pb.environment().put("JUNIT_XML", junit.toString());
         pb.environment().put("TMPDIR", dir.toString());
         pb.environment().remove("DOCKER_HOST");

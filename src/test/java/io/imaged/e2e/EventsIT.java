@@ -5,14 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.Event;
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
 import io.imaged.testsupport.DockerJava;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
 import io.imaged.testsupport.Tars;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.imaged.testsupport.WorkDir;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -34,24 +35,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code GET /events} through the docker CLI and docker-java's event stream, compared with what the reference
  * dockerd 20.10 logged for the same operations (docs/reference/dockerd-events.md).
  */
+@ImagedTest
 class EventsIT {
-    @TempDir
+    @WorkDir
     static Path dir;
+    @Imaged
     static ImagedProcess imaged;
+    @Cli
     static DockerCli docker;
     static final ObjectMapper json = new ObjectMapper();
     static final HttpClient http = HttpClient.newHttpClient();
-
-    @BeforeAll
-    static void start() throws Exception {
-        imaged = ImagedProcess.start(dir);
-        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        imaged.stop();
-    }
 
     static long now() {
         return System.currentTimeMillis() / 1000;

@@ -2,15 +2,17 @@ package io.imaged.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
 import io.imaged.testsupport.TarBuilder;
 import io.imaged.testsupport.Tars;
+import io.imaged.testsupport.WorkDir;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.URI;
@@ -33,25 +35,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the 200 JSON stream: {@code {"errorDetail":{"message":...},"error":...}}), writes
  * nothing outside (or inside) the data root, and leaves the store byte for byte as it was.
  */
+@ImagedTest
 class HostileArchiveIT {
-    @TempDir
+    @WorkDir
     static Path dir;
+    @Imaged
     static ImagedProcess imaged;
+    @Cli
     static DockerCli docker;
     static final HttpClient http = HttpClient.newHttpClient();
     static final ObjectMapper json = new ObjectMapper();
 
     @BeforeAll
-    static void start() throws Exception {
-        imaged = ImagedProcess.start(dir);
-        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
+    static void seed() {
         // a store with something in it, so "as it was" means something
         docker.run("load", "-i", ArchiveCliIT.ARCHIVES.resolve("dockerd-20.10-save.tar").toString()).ok();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        imaged.stop();
     }
 
     /** A valid archive's parts, to break one at a time. */

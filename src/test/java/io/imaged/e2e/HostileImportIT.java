@@ -2,14 +2,15 @@ package io.imaged.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
 import io.imaged.testsupport.TarBuilder;
-import io.imaged.testsupport.Tools;
-import org.junit.jupiter.api.AfterAll;
+import io.imaged.testsupport.WorkDir;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -33,10 +34,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * inside a {@code docker load} archive: refused with dockerd's message (import: 400, the CLI exits 1; load: the
  * error inside the 200 stream), and the data root is left exactly as it was — no blob, layer, image or temp file.
  */
+@ImagedTest
 class HostileImportIT {
-    @TempDir
+    @WorkDir
     static Path dir;
+    @Imaged
     static ImagedProcess imaged;
+    @Cli
     static DockerCli docker;
     static final HttpClient http = HttpClient.newHttpClient();
     static final ObjectMapper json = new ObjectMapper();
@@ -64,17 +68,9 @@ class HostileImportIT {
     }
 
     @BeforeAll
-    static void start() throws Exception {
-        Tools.require("docker");
-        imaged = ImagedProcess.start(dir);
-        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
+    static void seed() {
         // something in the store, so that "as it was" means something
         docker.run(new ByteArrayInputStream(new TarBuilder().file("etc/base", "base\n").build()), "import", "-", "hostile/base:1").ok();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (imaged != null) imaged.stop();
     }
 
     @Test

@@ -1,7 +1,10 @@
 package io.imaged.e2e;
 
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Imaged;
+import io.imaged.testsupport.ImagedJvm;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,30 +21,26 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The unix socket listener: its mode, a stale socket file, and a socket another server still answers on. */
+@ImagedTest
 class ListenerIT {
     @TempDir
     Path dir;
 
     @Test
-    void aLiveSocketMakesASecondServerFailWithAClearMessage() throws Exception {
-        try (ImagedProcess first = ImagedProcess.start(dir.resolve("first"))) {
-            Path log = dir.resolve("second.log");
-            Process second = new ProcessBuilder(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", ImagedProcess.jar().toString(),
-                    "--imaged.data-root=" + dir.resolve("second-data"),
-                    "--imaged.hosts=unix://" + first.socket()))
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            assertThat(second.waitFor(90, TimeUnit.SECONDS)).as("the second server gives up").isTrue();
-            String out = Files.readString(log, StandardCharsets.UTF_8);
-            assertThat(second.exitValue()).isNotZero();
-            assertThat(out).contains("APPLICATION FAILED TO START",
-                    "another daemon is already listening on unix://" + first.socket(),
-                    "Stop the daemon that serves unix://" + first.socket());
-            // the first server still owns its socket
-            assertThat(Files.exists(first.socket())).isTrue();
-            assertThat(new DockerCli(first.dockerHost(), dir.resolve("cfg")).run("version", "--format", "{{.Server.APIVersion}}")
-                    .ok().stdout().trim()).isEqualTo("1.50");
-        }
+    void aLiveSocketMakesASecondServerFailWithAClearMessage(@Imaged ImagedProcess first, DockerCli cli) throws Exception {
+        Path log = dir.resolve("second.log");
+        List<String> cmd = ImagedJvm.command();
+        cmd.addAll(List.of("--imaged.data-root=" + dir.resolve("second-data"), "--imaged.hosts=unix://" + first.socket()));
+        Process second = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertThat(second.waitFor(90, TimeUnit.SECONDS)).as("the second server gives up").isTrue();
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        assertThat(second.exitValue()).isNotZero();
+        assertThat(out).contains("APPLICATION FAILED TO START",
+                "another daemon is already listening on unix://" + first.socket(),
+                "Stop the daemon that serves unix://" + first.socket());
+        // the first server still owns its socket
+        assertThat(Files.exists(first.socket())).isTrue();
+        assertThat(cli.run("version", "--format", "{{.Server.APIVersion}}").ok().stdout().trim()).isEqualTo("1.50");
     }
 
     @Test

@@ -1,15 +1,14 @@
 package io.imaged.e2e;
 
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
 import io.imaged.testsupport.Tars;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
-import java.nio.file.Path;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,22 +18,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * transcripts (docs/reference/dockerd-local-commands.md): output, exit codes, error wording. Times and IDs
  * are left out of the formats; everything else is compared exactly.
  */
+@ImagedTest
 class LocalCommandsWalkthroughIT {
-    @TempDir
-    static Path dir;
+    @Imaged
     static ImagedProcess imaged;
+    @Cli
     static DockerCli docker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        imaged = ImagedProcess.start(dir);
-        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        imaged.stop();
-    }
 
     private static String importTar(Map<String, String> files, String... args) {
         String id = docker.run(new ByteArrayInputStream(Tars.of(files)), args).ok().stdout().trim();

@@ -1,36 +1,25 @@
 package io.imaged.e2e;
 
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
 import io.imaged.testsupport.Tars;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
-import java.nio.file.Path;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The real docker CLI against the packaged imaged: import, list, inspect, tag, rmi. */
+@ImagedTest
 class LocalImagesCliIT {
-    @TempDir
-    static Path dir;
+    @Imaged
     static ImagedProcess imaged;
+    @Cli
     static DockerCli docker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        imaged = ImagedProcess.start(dir);
-        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        imaged.stop();
-    }
 
     @Test
     void importThenListInspectTagAndRemove() {

@@ -2,17 +2,19 @@ package io.imaged.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
+import io.imaged.testsupport.Registry;
 import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.Tars;
 import io.imaged.testsupport.TestImages;
-import io.imaged.testsupport.Tools;
-import org.junit.jupiter.api.AfterAll;
+import io.imaged.testsupport.WorkDir;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -49,11 +51,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * store changes nothing on disk.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ImagedTest(tools = "curl")
 class MalformedRequestsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String IMAGE = "errors/base:1";
 
+    @WorkDir
     private Path dir;
+    @Imaged
     private ImagedProcess imaged;
 
     /** One request: how it is sent, what must come back, and whether it would change the store if accepted. */
@@ -78,20 +83,12 @@ class MalformedRequestsIT {
     }
 
     @BeforeAll
-    void start(@TempDir Path tempDir) throws Exception {
-        dir = tempDir;
-        Tools.require("curl");
-        imaged = ImagedProcess.start(dir);
+    void seed() throws Exception {
         Path tar = dir.resolve("base.tar");
         Files.write(tar, Tars.of(Map.of("etc/hello", "hello\n")));
         List<String> out = curl(false, List.of("-X", "POST", "-H", "Content-Type: application/x-tar", "--data-binary", "@" + tar,
                 "/images/create?fromSrc=-&repo=errors/base&tag=1"), null);
         assertThat(out.get(0)).as(out.get(1)).isEqualTo("200");
-    }
-
-    @AfterAll
-    void stop() throws InterruptedException {
-        if (imaged != null) imaged.stop();
     }
 
     private List<Case> cases() throws IOException {
@@ -233,20 +230,15 @@ class MalformedRequestsIT {
     }
 
     @Test
-    void loginIgnoresAPathInTheServerAddressAsDockerdDoes() throws Exception {
-        Tools.require("docker-registry");
-        try (RegistryProcess registry = RegistryProcess.start(dir.resolve("registry"))) {
-            String body = "{\"username\":\"u\",\"password\":\"p\",\"serveraddress\":\"http://" + registry.host() + "/some/path?x=1\"}";
-            Answer a = curlAnswer(true, List.of("-X", "POST", "-H", "Content-Type: application/json", "-d", body, "/auth"));
-            assertThat(a.status()).as(a.body()).isEqualTo(200);
-            assertThat(JSON.readTree(a.body()).path("Status").asText()).isEqualTo("Login Succeeded");
-        }
+    void loginIgnoresAPathInTheServerAddressAsDockerdDoes(@Registry RegistryProcess registry) throws Exception {
+        String body = "{\"username\":\"u\",\"password\":\"p\",\"serveraddress\":\"http://" + registry.host() + "/some/path?x=1\"}";
+        Answer a = curlAnswer(true, List.of("-X", "POST", "-H", "Content-Type: application/json", "-d", body, "/auth"));
+        assertThat(a.status()).as(a.body()).isEqualTo(200);
+        assertThat(JSON.readTree(a.body()).path("Status").asText()).isEqualTo("Login Succeeded");
     }
 
     @Test
-    void theDockerCliShowsPlainMessages() throws Exception {
-        Tools.require("docker");
-        DockerCli docker = new DockerCli(imaged.dockerHost(), dir.resolve("cfg"));
+    void theDockerCliShowsPlainMessages(@Cli DockerCli docker) {
         DockerCli.Result push = docker.run("push", "localhost:99999/errors/x:1");
         assertThat(push.exitCode()).isNotZero();
         assertThat(push.stderr()).contains("invalid reference format").doesNotContain("java.").doesNotContain("Exception");

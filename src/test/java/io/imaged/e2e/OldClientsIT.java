@@ -2,20 +2,23 @@ package io.imaged.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
+import io.imaged.testsupport.Registry;
 import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.RegistrySeeder;
 import io.imaged.testsupport.TestImages;
 import io.imaged.testsupport.Tools;
-import org.junit.jupiter.api.AfterAll;
+import io.imaged.testsupport.WorkDir;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,29 +42,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * {@code /v1.22}. The image comes from a real docker-registry (imaged's docker.io mirror), pulled at 1.22.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ImagedTest(tools = "curl")
 class OldClientsIT {
-    @TempDir
+    @WorkDir
     static Path dir;
+    @Registry
     static RegistryProcess registry;
+    @Imaged(args = "--imaged.registry.mirrors=${registry.url}")
     static ImagedProcess imaged;
+    @Cli
     static DockerCli docker;
     static final ObjectMapper json = new ObjectMapper();
 
     @BeforeAll
-    static void start() throws Exception {
-        Tools.require("docker-registry", "docker", "curl");
-        registry = RegistryProcess.start(dir.resolve("registry"));
+    static void seed() throws Exception {
         RegistrySeeder seeder = new RegistrySeeder(registry.url());
         TestImages.pushSmall(seeder, "library/busybox", "latest");
         TestImages.pushSmall(seeder, "alpine", "3.10");
-        imaged = ImagedProcess.start(dir, "--imaged.registry.mirrors=" + registry.url());
-        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (imaged != null) imaged.stop();
-        if (registry != null) registry.close();
     }
 
     record Run(int exit, String out, String err) {
@@ -206,18 +203,18 @@ class OldClientsIT {
 
     @Test
     @Order(6)
-    void aRaisedFloorRefusesOldClientsWithDockerdsWordsAndABadFloorStopsStartup() throws Exception {
-        try (ImagedProcess floor = ImagedProcess.start(dir.resolve("floor"), "--imaged.min-api-version=1.24")) {
-            assertThat(curl(floor, "GET", "/v1.24/version").out()).contains("\"MinAPIVersion\":\"1.24\"");
-            String tooOld = "client version 1.22 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version";
-            assertThat(curl(floor, "GET", "/v1.22/images/json").out()).isEqualTo(tooOld + "\n\n400 text/plain;charset=UTF-8");
-            if (Tools.find("skopeo") != null) {
-                Run skopeo = run(List.of("skopeo", "copy", "--src-daemon-host", floor.dockerHost(),
-                        "docker-daemon:busybox:latest", "oci:" + dir.resolve("oci-refused") + ":latest"));
-                assertThat(skopeo.exit()).isNotZero();
-                assertThat(skopeo.err()).contains("Error response from daemon: " + tooOld);
-            }
+    void aRaisedFloorRefusesOldClientsWithDockerdsWordsAndABadFloorStopsStartup(
+            @Imaged(args = "--imaged.min-api-version=1.24") ImagedProcess floor) throws Exception {
+        assertThat(curl(floor, "GET", "/v1.24/version").out()).contains("\"MinAPIVersion\":\"1.24\"");
+        String tooOld = "client version 1.22 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version";
+        assertThat(curl(floor, "GET", "/v1.22/images/json").out()).isEqualTo(tooOld + "\n\n400 text/plain;charset=UTF-8");
+        if (Tools.find("skopeo") != null) {
+            Run skopeo = run(List.of("skopeo", "copy", "--src-daemon-host", floor.dockerHost(),
+                    "docker-daemon:busybox:latest", "oci:" + dir.resolve("oci-refused") + ":latest"));
+            assertThat(skopeo.exit()).isNotZero();
+            assertThat(skopeo.err()).contains("Error response from daemon: " + tooOld);
         }
+        floor.stop();
         assertThatThrownBy(() -> ImagedProcess.start(dir.resolve("bad-floor"), "--imaged.min-api-version=1.11"))
                 .isInstanceOf(IOException.class).hasMessageContaining("APPLICATION FAILED TO START")
                 .hasMessageContaining("imaged.min-api-version").hasMessageContaining("the oldest API version imaged serves is 1.12");

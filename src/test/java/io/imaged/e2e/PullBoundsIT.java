@@ -1,28 +1,25 @@
 package io.imaged.e2e;
 
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
-import io.imaged.testsupport.FaultProxy;
 import io.imaged.testsupport.FaultProxy.Kind;
+import io.imaged.testsupport.FaultProxy;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
+import io.imaged.testsupport.Proxy;
+import io.imaged.testsupport.Registry;
 import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.RegistrySeeder;
 import io.imaged.testsupport.TestImages;
-import io.imaged.testsupport.TestImages.Compression;
-import io.imaged.testsupport.TestImages.Layer;
-import io.imaged.testsupport.Tools;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,49 +29,30 @@ import static org.assertj.core.api.Assertions.assertThat;
  * forever, and a layer whose declared size is beyond {@code imaged.registry.max-layer-bytes} is refused before any
  * blob is requested. The real docker CLI and a real docker-registry behind an in-test lying proxy.
  */
+@ImagedTest
 class PullBoundsIT {
-    @TempDir
-    static Path dir;
+    @Registry
     static RegistryProcess registry;
+    @Proxy
     static FaultProxy proxy;
+    // max-attempts stays at its default (5): the bound on restarts from zero is what ends the pull
+    @Imaged(args = {"--imaged.registry.retry-backoff=50ms", "--imaged.registry.read-timeout=5s"})
     static ImagedProcess imaged;
+    @Cli
     static DockerCli docker;
     static RegistrySeeder seeder;
     static int counter;
 
     @BeforeAll
-    static void start() throws Exception {
-        Tools.require("docker-registry", "docker");
-        registry = RegistryProcess.start(dir.resolve("registry"));
+    static void start() {
         seeder = new RegistrySeeder(registry.url());
-        proxy = new FaultProxy(registry.url());
-        // max-attempts stays at its default (5): the bound on restarts from zero is what ends the pull
-        imaged = ImagedProcess.start(dir, "--imaged.registry.retry-backoff=50ms", "--imaged.registry.read-timeout=5s");
-        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (imaged != null) imaged.stop();
-        if (proxy != null) proxy.close();
-        if (registry != null) registry.close();
-    }
-
-    @AfterEach
-    void clear() {
-        proxy.clearFaults();
     }
 
     /** A two-layer image whose first layer is a 1 MB incompressible blob; [manifest JSON, config digest, big blob digest]. */
     private static String[] seed(String repo) throws Exception {
-        byte[] noise = new byte[1 << 20];
-        new Random(++counter).nextBytes(noise);
-        Layer big = TestImages.layer(Map.of("big.bin", new String(noise, StandardCharsets.ISO_8859_1)), Compression.GZIP);
-        Layer small = TestImages.layer(Map.of("small.txt", "small " + counter + "\n"), Compression.GZIP);
-        byte[] cfg = TestImages.config(List.of(big, small), "linux", "amd64", null, repo);
-        byte[] manifest = TestImages.manifest(seeder, repo, cfg, List.of(big, small), false);
-        return new String[]{new String(manifest, StandardCharsets.UTF_8), RegistrySeeder.sha256(cfg),
-                RegistrySeeder.sha256(big.blob()), String.valueOf(big.blob().length)};
+        TestImages.NoisyImage img = TestImages.noisyImage(seeder, repo, ++counter);
+        return new String[]{new String(img.manifest(), StandardCharsets.UTF_8), img.configDigest(), img.bigBlobDigest(),
+                String.valueOf(img.bigBlobSize())};
     }
 
     private static List<String> blobGets(String repo, String digest) {

@@ -1,22 +1,22 @@
 package io.imaged.e2e;
 
-import io.imaged.testsupport.Tools;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectImageResponse;
 import com.github.dockerjava.api.command.PullImageResultCallback;
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
-import io.imaged.testsupport.DockerJava;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
+import io.imaged.testsupport.Registry;
 import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.RegistrySeeder;
-import io.imaged.testsupport.TestImages;
 import io.imaged.testsupport.TestImages.Compression;
 import io.imaged.testsupport.TestImages.Entry;
 import io.imaged.testsupport.TestImages.Layer;
-import org.junit.jupiter.api.AfterAll;
+import io.imaged.testsupport.TestImages;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -38,31 +38,22 @@ import static org.assertj.core.api.Assertions.assertThat;
  * for the same image (docs/reference/dockerd-registry-commands.md).
  */
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
+@ImagedTest
 class PullCliIT {
-    @TempDir
-    static Path dir;
+    @Registry
     static RegistryProcess registry;
+    @Imaged(args = {"--imaged.registry.mirrors=${registry.url}", "--imaged.registry.docker-io-upstream=http://127.0.0.1:1"})
     static ImagedProcess imaged;
+    @Cli
     static DockerCli docker;
     static RegistrySeeder seeder;
     static String host;
     static final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
-    static void start() throws Exception {
-        Tools.require("docker-registry", "docker");
-        registry = RegistryProcess.start(dir.resolve("registry"));
+    static void start() {
         host = registry.host();
         seeder = new RegistrySeeder(registry.url());
-        imaged = ImagedProcess.start(dir, "--imaged.registry.mirrors=" + registry.url(),
-                "--imaged.registry.docker-io-upstream=http://127.0.0.1:1");
-        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (imaged != null) imaged.stop();
-        if (registry != null) registry.close();
     }
 
     @Test
@@ -242,18 +233,16 @@ class PullCliIT {
     }
 
     @Test
-    void dockerJavaPulls() throws Exception {
+    void dockerJavaPulls(@Cli DockerClient client) throws Exception {
         Layer l = TestImages.layer(Map.of("java/file", "docker-java\n"), Compression.GZIP);
         byte[] cfg = TestImages.config(List.of(l), "linux", "amd64", null, "java");
         seeder.manifest("java/app", "7", TestImages.DOCKER_MANIFEST, TestImages.manifest(seeder, "java/app", cfg, List.of(l), false));
-        try (DockerClient client = DockerJava.connect(imaged.dockerHost())) {
-            boolean done = client.pullImageCmd(host + "/java/app").withTag("7").exec(new PullImageResultCallback())
-                    .awaitCompletion(60, TimeUnit.SECONDS);
-            assertThat(done).isTrue();
-            InspectImageResponse img = client.inspectImageCmd(host + "/java/app:7").exec();
-            assertThat(img.getId()).isEqualTo(RegistrySeeder.sha256(cfg));
-            assertThat(img.getRepoTags()).containsExactly(host + "/java/app:7");
-        }
+        boolean done = client.pullImageCmd(host + "/java/app").withTag("7").exec(new PullImageResultCallback())
+                .awaitCompletion(60, TimeUnit.SECONDS);
+        assertThat(done).isTrue();
+        InspectImageResponse img = client.inspectImageCmd(host + "/java/app:7").exec();
+        assertThat(img.getId()).isEqualTo(RegistrySeeder.sha256(cfg));
+        assertThat(img.getRepoTags()).containsExactly(host + "/java/app:7");
     }
 
     private static String label(String ref) {

@@ -1,17 +1,20 @@
 package io.imaged.e2e;
 
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
+import io.imaged.testsupport.Registry;
 import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.RegistrySeeder;
-import io.imaged.testsupport.TestImages;
 import io.imaged.testsupport.TestImages.Compression;
 import io.imaged.testsupport.TestImages.Layer;
-import io.imaged.testsupport.Tools;
-import org.junit.jupiter.api.AfterAll;
+import io.imaged.testsupport.TestImages;
+import io.imaged.testsupport.WorkDir;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,22 +40,25 @@ import static org.assertj.core.api.Assertions.assertThat;
  * again between rounds) while another thread prunes and removes images without pause. Every pull must succeed, no
  * message anyone sees may name a file of the data root, and the store must be whole at the end.
  */
+@ImagedTest
+@Order(1) // one of the longest: started first
 class PullPruneRaceIT {
     static final int ROUNDS = 60;
     static final long MAX_NANOS = TimeUnit.SECONDS.toNanos(90);
-    @TempDir
+    @WorkDir
     static Path dir;
+    @Registry
     static RegistryProcess registry;
+    @Imaged
     static ImagedProcess imaged;
+    @Cli
     static DockerCli docker;
     static String app;
     static String other;
     static final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
-    static void start() throws Exception {
-        Tools.require("docker-registry", "docker");
-        registry = RegistryProcess.start(dir.resolve("registry"));
+    static void seed() throws Exception {
         RegistrySeeder seeder = new RegistrySeeder(registry.url());
         Random random = new Random(12);
         Layer base = noise("base.bin", 768 << 10, random);
@@ -62,8 +68,6 @@ class PullPruneRaceIT {
         Layer own = noise("other.bin", 256 << 10, random);
         app = push(seeder, "race/app", List.of(base, mid, top, small), "app");
         other = push(seeder, "race/other", List.of(base, mid, own), "other");
-        imaged = ImagedProcess.start(dir);
-        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
     }
 
     static Layer noise(String name, int bytes, Random random) {
@@ -77,12 +81,6 @@ class PullPruneRaceIT {
         byte[] manifest = TestImages.manifest(seeder, repo, config, layers, false);
         seeder.manifest(repo, "1", TestImages.DOCKER_MANIFEST, manifest);
         return registry.host() + "/" + repo + ":1";
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (imaged != null) imaged.stop();
-        if (registry != null) registry.close();
     }
 
     @Test

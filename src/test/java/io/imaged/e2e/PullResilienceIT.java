@@ -1,26 +1,27 @@
 package io.imaged.e2e;
 
-import io.imaged.testsupport.Tools;
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
-import io.imaged.testsupport.FaultProxy;
 import io.imaged.testsupport.FaultProxy.Kind;
+import io.imaged.testsupport.FaultProxy;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
+import io.imaged.testsupport.Proxy;
+import io.imaged.testsupport.Registry;
 import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.RegistrySeeder;
-import io.imaged.testsupport.TestImages;
 import io.imaged.testsupport.TestImages.Compression;
 import io.imaged.testsupport.TestImages.Layer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
+import io.imaged.testsupport.TestImages;
+import io.imaged.testsupport.WorkDir;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,48 +31,31 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with a Range request, a stalled body that times out and is resumed by the next pull, and a registry that lies
  * (wrong blob bytes, diff IDs that do not match the config) — after which nothing is visible.
  */
+@ImagedTest
 class PullResilienceIT {
-    @TempDir
+    @WorkDir
     static Path dir;
+    @Registry
     static RegistryProcess registry;
+    @Proxy
     static FaultProxy proxy;
+    @Imaged(args = {"--imaged.registry.retry-backoff=50ms", "--imaged.registry.read-timeout=2s", "--imaged.registry.max-attempts=3"})
     static ImagedProcess imaged;
+    @Cli
     static DockerCli docker;
     static RegistrySeeder seeder;
     static int counter;
 
     @BeforeAll
-    static void start() throws Exception {
-        Tools.require("docker-registry", "docker");
-        registry = RegistryProcess.start(dir.resolve("registry"));
+    static void start() {
         seeder = new RegistrySeeder(registry.url());
-        proxy = new FaultProxy(registry.url());
-        imaged = ImagedProcess.start(dir, "--imaged.registry.retry-backoff=50ms", "--imaged.registry.read-timeout=2s",
-                "--imaged.registry.max-attempts=3");
-        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (imaged != null) imaged.stop();
-        if (proxy != null) proxy.close();
-        if (registry != null) registry.close();
-    }
-
-    @AfterEach
-    void clear() {
-        proxy.clearFaults();
     }
 
     /** A fresh two-layer image whose first layer is a 1 MB incompressible blob; returns [ref, config digest, big blob digest]. */
     private static String[] image(String repo) throws Exception {
-        byte[] noise = new byte[1 << 20];
-        new Random(++counter).nextBytes(noise);
-        Layer big = TestImages.layer(Map.of("big.bin", new String(noise, java.nio.charset.StandardCharsets.ISO_8859_1)), Compression.GZIP);
-        Layer small = TestImages.layer(Map.of("small.txt", "small " + counter + "\n"), Compression.GZIP);
-        byte[] cfg = TestImages.config(List.of(big, small), "linux", "amd64", null, repo);
-        seeder.manifest(repo, "1", TestImages.DOCKER_MANIFEST, TestImages.manifest(seeder, repo, cfg, List.of(big, small), false));
-        return new String[]{proxy.host() + "/" + repo + ":1", RegistrySeeder.sha256(cfg), RegistrySeeder.sha256(big.blob())};
+        TestImages.NoisyImage img = TestImages.noisyImage(seeder, repo, ++counter);
+        seeder.manifest(repo, "1", TestImages.DOCKER_MANIFEST, img.manifest());
+        return new String[]{proxy.host() + "/" + repo + ":1", img.configDigest(), img.bigBlobDigest()};
     }
 
     private static String imageId(String ref) {
@@ -154,11 +138,7 @@ class PullResilienceIT {
         String[] img = image("faults/cancel");
         proxy.add(FaultProxy.path("/blobs/" + img[2]), Kind.STALL, 0, 200_000, 1)
                 .add(FaultProxy.path("/blobs/" + img[2]), Kind.STALL, 0, 0, -1);
-        ProcessBuilder pb = new ProcessBuilder("docker", "pull", img[0]);
-        pb.environment().put("DOCKER_HOST", imaged.dockerHost());
-        pb.environment().put("DOCKER_CONFIG", dir.resolve("docker-config").toString());
-        pb.redirectErrorStream(true).redirectOutput(dir.resolve("cancelled-pull.out").toFile());
-        Process client = pb.start();
+        Process client = docker.start(dir.resolve("cancelled-pull.out"), "pull", img[0]);
         Path part = imaged.dataRoot().resolve("partials").resolve(img[2].substring(7) + ".part");
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (System.nanoTime() < deadline && (!Files.exists(part) || Files.size(part) < 200_000)) {
@@ -201,17 +181,15 @@ class PullResilienceIT {
     }
 
     @Test
-    void blobRedirectsAreFollowedAndResumedThere() throws Exception {
+    void blobRedirectsAreFollowedAndResumedThere(@Proxy FaultProxy storage) throws Exception {
         String[] img = image("faults/redirect");
-        try (FaultProxy storage = new FaultProxy(registry.url())) {
-            proxy.redirect(FaultProxy.path("/blobs/" + img[2]), storage.host());
-            storage.add(FaultProxy.path("/blobs/" + img[2]), Kind.CUT, 0, 300_000, 1);
-            docker.run("pull", img[0]).ok();
-            assertThat(imageId(img[0])).isEqualTo(img[1]);
-            List<String> atStorage = storage.requests().stream().filter(l -> l.contains("/blobs/" + img[2])).toList();
-            assertThat(atStorage).hasSize(2);
-            assertThat(atStorage.get(1)).matches(".* bytes=\\d+-");
-        }
+        proxy.redirect(FaultProxy.path("/blobs/" + img[2]), storage.host());
+        storage.add(FaultProxy.path("/blobs/" + img[2]), Kind.CUT, 0, 300_000, 1);
+        docker.run("pull", img[0]).ok();
+        assertThat(imageId(img[0])).isEqualTo(img[1]);
+        List<String> atStorage = storage.requests().stream().filter(l -> l.contains("/blobs/" + img[2])).toList();
+        assertThat(atStorage).hasSize(2);
+        assertThat(atStorage.get(1)).matches(".* bytes=\\d+-");
     }
 
     @Test

@@ -1,16 +1,15 @@
 package io.imaged.e2e;
 
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
 import io.imaged.testsupport.Tars;
-import io.imaged.testsupport.Tools;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,27 +22,20 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Issue 8: {@code docker images --filter 'reference=********x'} used to be a backtracking regex that never
  * answered (and held the store's read lock, so tags waited behind it). The real CLI, the packaged jar.
  */
+@ImagedTest
 class ReferenceFilterIT {
-    @TempDir
-    static Path dir;
+    @Imaged
     static ImagedProcess imaged;
+    @Cli
     static DockerCli docker;
     static final String LONG = "a".repeat(120);
 
     @BeforeAll
-    static void start() throws Exception {
-        Tools.require("docker");
-        imaged = ImagedProcess.start(dir);
-        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
+    static void seed() {
         byte[] tar = Tars.of(Map.of("etc/motd", "hostile filters\n"));
         docker.run(new ByteArrayInputStream(tar), "import", "-", "glob/base:1").ok();
         // long names of one letter: what made each ********x match explore ~10^11 ways before failing
         for (int i = 0; i < 6; i++) docker.run("tag", "glob/base:1", "glob/" + LONG + i + ":" + LONG).ok();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (imaged != null) imaged.stop();
     }
 
     @Test

@@ -1,18 +1,19 @@
 package io.imaged.e2e;
 
-import io.imaged.testsupport.Tools;
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
+import io.imaged.testsupport.Registry;
 import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.RegistrySeeder;
-import io.imaged.testsupport.TestImages;
 import io.imaged.testsupport.TestImages.Compression;
 import io.imaged.testsupport.TestImages.Layer;
+import io.imaged.testsupport.TestImages;
 import io.imaged.testsupport.TokenServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.imaged.testsupport.Tokens;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,7 +21,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -32,37 +32,19 @@ import static org.assertj.core.api.Assertions.assertThat;
  * in-test token server whose JWTs the registry verifies. docker login (POST /auth, identity tokens),
  * X-Registry-Auth with username/password, identitytoken and registrytoken; secrets never reach the log.
  */
+@ImagedTest
 class RegistryAuthIT {
-    @TempDir
-    static Path dir;
+    @Registry(user = "bob", password = "hunter2")
     static RegistryProcess basicRegistry;
+    @Registry(tokens = "tokens")
     static RegistryProcess tokenRegistry;
+    @Tokens
     static TokenServer tokens;
+    @Imaged
     static ImagedProcess imaged;
+    @Cli
     static DockerCli docker;
     static final HttpClient http = HttpClient.newHttpClient();
-
-    @BeforeAll
-    static void start() throws Exception {
-        Tools.require("docker-registry", "docker");
-        Path htpasswd = dir.resolve("htpasswd");
-        Process p = new ProcessBuilder("htpasswd", "-Bbn", "bob", "hunter2").start();
-        Files.write(htpasswd, p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).isZero();
-        basicRegistry = RegistryProcess.start(dir.resolve("basic"), htpasswd);
-        tokens = new TokenServer(dir.resolve("tokens"));
-        tokenRegistry = RegistryProcess.startWithConfig(dir.resolve("token"), tokens.registryYaml());
-        imaged = ImagedProcess.start(dir);
-        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (imaged != null) imaged.stop();
-        if (basicRegistry != null) basicRegistry.close();
-        if (tokenRegistry != null) tokenRegistry.close();
-        if (tokens != null) tokens.close();
-    }
 
     private static byte[] seed(RegistrySeeder seeder, String repo, String tag, String label) throws Exception {
         Layer l = TestImages.layer(Map.of("auth/" + label, label + "\n"), Compression.GZIP);
@@ -123,7 +105,7 @@ class RegistryAuthIT {
         assertThat(wrong.stderr()).contains("incorrect username or password");
         docker.run(new java.io.ByteArrayInputStream((TokenServer.PASSWORD + "\n").getBytes()), "login", "-u", TokenServer.USER,
                 "--password-stdin", host).ok();
-        String config = Files.readString(dir.resolve("docker-config/config.json"));
+        String config = Files.readString(docker.config().resolve("config.json"));
         assertThat(config).contains("identitytoken");
         int before = tokens.requests().size();
         docker.run("pull", host + "/tok/app:1").ok();

@@ -1,19 +1,21 @@
 package io.imaged.e2e;
 
-import io.imaged.testsupport.Tools;
+import io.imaged.testsupport.Certs;
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
+import io.imaged.testsupport.Registry;
 import io.imaged.testsupport.RegistryHttp;
 import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.RegistrySeeder;
 import io.imaged.testsupport.TestCerts;
-import io.imaged.testsupport.TestImages;
 import io.imaged.testsupport.TestImages.Compression;
 import io.imaged.testsupport.TestImages.Layer;
-import org.junit.jupiter.api.AfterAll;
+import io.imaged.testsupport.TestImages;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -32,50 +34,34 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code <data-root>/certs.d/<host:port>/*.crt}; another lists the registries in {@code imaged.registry.insecure}
  * (TLS without verification). Client certificates come from {@code certs.d/<host:port>/*.cert} + {@code *.key}.
  */
+@ImagedTest
 class RegistryTlsIT {
-    @TempDir
-    static Path dir;
+    @Certs
     static TestCerts certs;
+    @Registry(tls = "certs")
     static RegistryProcess tls;
+    @Registry(tls = "certs", clientCerts = true)
     static RegistryProcess mtls;
+    @Registry(tls = "certs", user = "tess", password = "s3cret")
     static RegistryProcess authTls;
     /** Requires verified TLS on loopback. */
+    @Imaged(args = "--imaged.registry.loopback-insecure=false")
     static ImagedProcess strict;
     /** The same, but with the TLS registries listed as insecure. */
+    @Imaged(args = {"--imaged.registry.loopback-insecure=false", "--imaged.registry.insecure=${tls.host},${mtls.host}"})
     static ImagedProcess lenient;
+    @Cli(of = "strict")
     static DockerCli strictCli;
+    @Cli(of = "lenient")
     static DockerCli lenientCli;
     static byte[] tlsConfig;
     static byte[] mtlsConfig;
 
     @BeforeAll
-    static void start() throws Exception {
-        Tools.require("docker-registry", "docker", "openssl");
-        certs = TestCerts.create(dir.resolve("pki"));
+    static void seed() throws Exception {
         certs.client("rsaclient", TestCerts.KeyForm.PKCS1_RSA);
-        tls = RegistryProcess.startTls(dir.resolve("reg-tls"), certs.registryTls(false), null);
-        mtls = RegistryProcess.startTls(dir.resolve("reg-mtls"), certs.registryTls(true), null);
-        Path htpasswd = dir.resolve("htpasswd");
-        Process p = new ProcessBuilder("htpasswd", "-Bbn", "tess", "s3cret").start();
-        Files.write(htpasswd, p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).isZero();
-        authTls = RegistryProcess.startTls(dir.resolve("reg-auth"), certs.registryTls(false), htpasswd);
-
         tlsConfig = seed(new RegistrySeeder(certs.httpClient(null), tls.url(), null), "tls/app", "tls");
         mtlsConfig = seed(new RegistrySeeder(certs.httpClient("client"), mtls.url(), null), "mtls/app", "mtls");
-
-        strict = ImagedProcess.start(dir.resolve("strict"), "--imaged.registry.loopback-insecure=false");
-        lenient = ImagedProcess.start(dir.resolve("lenient"), "--imaged.registry.loopback-insecure=false",
-                "--imaged.registry.insecure=" + tls.host() + "," + mtls.host());
-        strictCli = new DockerCli(strict.dockerHost(), dir.resolve("strict-cli"));
-        lenientCli = new DockerCli(lenient.dockerHost(), dir.resolve("lenient-cli"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[]{strict, lenient, tls, mtls, authTls}) {
-            if (c != null) c.close();
-        }
     }
 
     private static byte[] seed(RegistrySeeder seeder, String repo, String label) throws Exception {
@@ -196,13 +182,11 @@ class RegistryTlsIT {
     }
 
     @Test
-    void plainHttpRegistryIsNotInsecureWhenLoopbackIsNot() throws Exception {
-        try (RegistryProcess plain = RegistryProcess.start(dir.resolve("reg-plain"))) {
-            DockerCli.Result r = strictCli.run("pull", plain.host() + "/any/thing:1");
-            assertThat(r.exitCode()).isEqualTo(1);
-            assertThat(r.stderr().trim()).isEqualTo("Error response from daemon: Get \"https://" + plain.host()
-                    + "/v2/\": http: server gave HTTP response to HTTPS client");
-        }
+    void plainHttpRegistryIsNotInsecureWhenLoopbackIsNot(@Registry RegistryProcess plain) {
+        DockerCli.Result r = strictCli.run("pull", plain.host() + "/any/thing:1");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.stderr().trim()).isEqualTo("Error response from daemon: Get \"https://" + plain.host()
+                + "/v2/\": http: server gave HTTP response to HTTPS client");
     }
 
     @Test

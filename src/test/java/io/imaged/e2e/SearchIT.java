@@ -1,16 +1,16 @@
 package io.imaged.e2e;
 
-import io.imaged.testsupport.Tools;
 import com.sun.net.httpserver.HttpServer;
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Fixtures;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
+import io.imaged.testsupport.Registry;
 import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.RegistrySeeder;
 import io.imaged.testsupport.TestImages;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -19,7 +19,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -31,6 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * here, so a loopback server answering its documented search shape stands in for the index; when the index
  * cannot be reached, the docker.io mirror's catalog (the real registry) is searched.
  */
+@ImagedTest
 class SearchIT {
     private static final String HUB_ANSWER = """
             {"num_pages":1,"num_results":3,"page_size":25,"page":1,"query":"busy","results":[
@@ -38,8 +38,7 @@ class SearchIT {
              {"name":"someone/busy-app","description":"An app","star_count":12,"is_official":false,"is_automated":true},
              {"name":"other/busy","description":"","star_count":0,"is_official":false,"is_automated":false}]}
             """;
-    @TempDir
-    static Path dir;
+    @Registry
     static RegistryProcess registry;
     static ImagedProcess imaged;
     static DockerCli docker;
@@ -48,9 +47,7 @@ class SearchIT {
     static String host;
 
     @BeforeAll
-    static void start() throws Exception {
-        Tools.require("docker-registry", "docker");
-        registry = RegistryProcess.start(dir.resolve("registry"));
+    static void start(Fixtures fixtures) throws Exception {
         host = registry.host();
         RegistrySeeder seeder = new RegistrySeeder(registry.url());
         for (String repo : List.of("team/app", "team/api", "other/app", "library/busybox", "tools/busy-cli")) {
@@ -66,17 +63,13 @@ class SearchIT {
             x.close();
         });
         hub.start();
-        imaged = ImagedProcess.start(dir, "--imaged.registry.mirrors=" + registry.url(),
+        fixtures.own(() -> {
+            if (hub != null) hub.stop(0); // a test stops it itself
+        });
+        imaged = fixtures.imaged("--imaged.registry.mirrors=" + registry.url(),
                 "--imaged.registry.docker-io-upstream=http://127.0.0.1:1",
                 "--imaged.registry.docker-io-index=http://127.0.0.1:" + hub.getAddress().getPort());
-        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (imaged != null) imaged.stop();
-        if (registry != null) registry.close();
-        if (hub != null) hub.stop(0);
+        docker = fixtures.cli(imaged, "docker");
     }
 
     @Test

@@ -1,11 +1,14 @@
 package io.imaged.e2e;
 
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
 import io.imaged.testsupport.Tars;
-import io.imaged.testsupport.Tools;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -33,6 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * that leaves mid-load is one log line; SIGTERM ends open event streams and imaged exits within seconds, keeping
  * what was written.
  */
+@ImagedTest(tools = "curl")
+@Isolated // its answers under load must come within 2 s: it runs alone
 class StreamsIT {
     private static final int EVENT_STREAMS = 200;
     private static final int STALLED_UPLOADS = 250;
@@ -41,12 +46,9 @@ class StreamsIT {
     Path dir;
 
     @Test
-    void shutdownEndsOpenEventStreamsAndKeepsWhatWasWritten() throws Exception {
-        Tools.require("docker", "curl");
-        ImagedProcess imaged = ImagedProcess.start(dir);
+    void shutdownEndsOpenEventStreamsAndKeepsWhatWasWritten(@Imaged ImagedProcess imaged, @Cli DockerCli docker) throws Exception {
         List<Process> clients = new ArrayList<>();
         try {
-            DockerCli docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
             docker.run(new ByteArrayInputStream(Tars.of(Map.of("f.txt", "shutdown\n"))), "import", "-", "LOCALHOST/stop/base:1").ok();
             List<Path> outputs = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
@@ -75,18 +77,15 @@ class StreamsIT {
             assertThat(docker.run("image", "inspect", "--format", "{{.Id}}", "localhost/stop/kept:1").exitCode()).isZero();
         } finally {
             for (Process c : clients) c.destroyForcibly();
-            imaged.stop();
         }
     }
 
     @Test
-    void streamsAndStalledUploadsLeaveTheSocketResponsive() throws Exception {
-        Tools.require("docker");
-        ImagedProcess imaged = ImagedProcess.start(dir, "--imaged.request-body-timeout=3s");
+    void streamsAndStalledUploadsLeaveTheSocketResponsive(@Imaged(args = "--imaged.request-body-timeout=3s") ImagedProcess imaged,
+                                                          @Cli DockerCli docker) throws Exception {
         List<SocketChannel> events = new ArrayList<>();
         List<SocketChannel> uploads = new ArrayList<>();
         try (Selector selector = Selector.open()) {
-            DockerCli docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
             docker.run(new ByteArrayInputStream(Tars.of(Map.of("f.txt", "load\n"))), "import", "-", "LOCALHOST/streams/base:1").ok();
             List<String> imagesBefore = docker.run("images", "-a", "--no-trunc", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}").ok().lines();
 
@@ -164,7 +163,6 @@ class StreamsIT {
         } finally {
             for (SocketChannel c : events) c.close();
             for (SocketChannel c : uploads) c.close();
-            imaged.stop();
         }
     }
 

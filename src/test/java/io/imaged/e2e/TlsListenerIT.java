@@ -5,17 +5,24 @@ import com.github.dockerjava.api.model.Image;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import io.imaged.testsupport.Certs;
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Fixtures;
+import io.imaged.testsupport.Imaged;
+import io.imaged.testsupport.ImagedJvm;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
+import io.imaged.testsupport.Registry;
 import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.RegistrySeeder;
 import io.imaged.testsupport.TestCerts;
 import io.imaged.testsupport.TestImages;
 import io.imaged.testsupport.Tools;
-import org.junit.jupiter.api.AfterAll;
+import io.imaged.testsupport.WorkDir;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import javax.net.ssl.SSLSocket;
 import java.io.IOException;
@@ -43,12 +50,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * listener needs {@code imaged.tls.verify} or an explicit {@code imaged.tcp-unauthenticated}. Every connection goes
  * to 127.0.0.1 (a listener on 0.0.0.0 is reached there too).
  */
+@ImagedTest(tools = "curl")
+@Order(1) // one of the longest: started first
 class TlsListenerIT {
-    @TempDir
+    @WorkDir
     static Path dir;
+    @Certs
     static TestCerts certs;
+    @Certs
     static TestCerts otherCa;
+    @Registry
     static RegistryProcess registry;
+    @Imaged(tls = true, args = {"--imaged.tls.cert=${certs.serverCert}", "--imaged.tls.key=${certs.serverKey}",
+            "--imaged.tls.ca-cert=${certs.caCert}", "--imaged.tls.verify=true"})
     static ImagedProcess imaged;
     /** ca.pem, cert.pem, key.pem of a client of imaged's CA (SEC1 EC key). */
     static Path certPath;
@@ -57,35 +71,21 @@ class TlsListenerIT {
     /** Trusts imaged's CA, but the client certificate is from another CA. */
     static Path foreignClientPath;
     /** Over the unix socket: what is really in the store. */
+    @Cli
     static DockerCli unix;
     static String tcp;
 
     @BeforeAll
     static void start() throws Exception {
-        Tools.require("docker", "docker-registry", "openssl", "curl");
-        certs = TestCerts.create(dir.resolve("pki"));
         certs.client("rsaclient", TestCerts.KeyForm.PKCS1_RSA);
-        otherCa = TestCerts.create(dir.resolve("other-pki"));
         certPath = certs.dockerCertPath("client", dir.resolve("certs-ec"));
         rsaCertPath = certs.dockerCertPath("rsaclient", dir.resolve("certs-rsa"));
         foreignClientPath = otherCa.dockerCertPath("client", dir.resolve("certs-foreign"));
         Files.copy(certs.caCert(), foreignClientPath.resolve("ca.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 
-        registry = RegistryProcess.start(dir.resolve("registry"));
         TestImages.pushSmall(new RegistrySeeder(registry.url()), "tls/small", "1", "2");
-        imaged = ImagedProcess.builder(dir.resolve("imaged")).tls()
-                .args("--imaged.tls.cert=" + certs.serverCert(), "--imaged.tls.key=" + certs.serverKey(),
-                        "--imaged.tls.ca-cert=" + certs.caCert(), "--imaged.tls.verify=true")
-                .start();
         tcp = "tcp://127.0.0.1:" + imaged.port();
-        unix = new DockerCli(imaged.dockerHost(), dir.resolve("cli-unix"));
         unix.run("pull", registry.host() + "/tls/small:1").ok();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (imaged != null) imaged.stop();
-        if (registry != null) registry.close();
     }
 
     private static boolean tagged(String ref) {
@@ -209,25 +209,24 @@ class TlsListenerIT {
      * makes a non-loopback listener acceptable, without a warning.
      */
     @Test
-    void ecServerKeyFromEnvironmentVariablesOnAllInterfaces() throws Exception {
+    void ecServerKeyFromEnvironmentVariablesOnAllInterfaces(Fixtures fixtures) throws Exception {
         certs.server("ecserver", TestCerts.KeyForm.SEC1_EC);
-        try (ImagedProcess ec = ImagedProcess.builder(dir.resolve("imaged-ec")).tls().tcpHost("0.0.0.0")
+        ImagedProcess ec = fixtures.imaged("imaged-ec", b -> b.tls().tcpHost("0.0.0.0")
                 .env("IMAGED_TLS_CERT", certs.clientCert("ecserver").toString())
                 .env("IMAGED_TLS_KEY", certs.clientKey("ecserver").toString())
                 .env("IMAGED_TLS_CA_CERT", certs.caCert().toString())
-                .env("IMAGED_TLS_VERIFY", "true").start()) {
-            DockerCli docker = new DockerCli("tcp://127.0.0.1:" + ec.port(), dir.resolve("cli-ec"))
-                    .withEnv("DOCKER_TLS_VERIFY", "1").withEnv("DOCKER_CERT_PATH", certPath.toString());
-            assertThat(docker.run("version", "--format", "{{.Server.APIVersion}}").ok().stdout().trim()).isEqualTo("1.50");
-            try (SSLSocket s = (SSLSocket) certs.sslContext("client").getSocketFactory().createSocket("127.0.0.1", ec.port())) {
-                s.startHandshake();
-                X509Certificate served = (X509Certificate) s.getSession().getPeerCertificates()[0];
-                assertThat(served.getPublicKey().getAlgorithm()).isEqualTo("EC");
-                assertThat(served.getSubjectX500Principal().getName()).isEqualTo("CN=imaged test server ecserver");
-            }
-            assertThat(new DockerCli("tcp://127.0.0.1:" + ec.port(), dir.resolve("cli-ec-plain")).run("version").exitCode()).isNotZero();
-            assertThat(ec.logText()).contains("client certificates required").doesNotContain("Binding to IP address");
+                .env("IMAGED_TLS_VERIFY", "true"));
+        DockerCli docker = new DockerCli("tcp://127.0.0.1:" + ec.port(), dir.resolve("cli-ec"))
+                .withEnv("DOCKER_TLS_VERIFY", "1").withEnv("DOCKER_CERT_PATH", certPath.toString());
+        assertThat(docker.run("version", "--format", "{{.Server.APIVersion}}").ok().stdout().trim()).isEqualTo("1.50");
+        try (SSLSocket s = (SSLSocket) certs.sslContext("client").getSocketFactory().createSocket("127.0.0.1", ec.port())) {
+            s.startHandshake();
+            X509Certificate served = (X509Certificate) s.getSession().getPeerCertificates()[0];
+            assertThat(served.getPublicKey().getAlgorithm()).isEqualTo("EC");
+            assertThat(served.getSubjectX500Principal().getName()).isEqualTo("CN=imaged test server ecserver");
         }
+        assertThat(new DockerCli("tcp://127.0.0.1:" + ec.port(), dir.resolve("cli-ec-plain")).run("version").exitCode()).isNotZero();
+        assertThat(ec.logText()).contains("client certificates required").doesNotContain("Binding to IP address");
     }
 
     @Test
@@ -248,14 +247,12 @@ class TlsListenerIT {
     }
 
     @Test
-    void tcpUnauthenticatedAllowsIt_withALoudWarning() throws Exception {
-        try (ImagedProcess open = ImagedProcess.builder(dir.resolve("imaged-open")).tcpHost("0.0.0.0")
-                .args("--imaged.tcp-unauthenticated=true").start()) {
-            assertThat(open.logText()).contains("WARN").contains("Binding to IP address 0.0.0.0 (tcp://0.0.0.0:" + open.port()
-                    + ") without TLS and client certificates (imaged.tls.verify) is insecure");
-            assertThat(new DockerCli(open.tcpUrl().replace("http://", "tcp://"), dir.resolve("cli-open"))
-                    .run("version", "--format", "{{.Server.APIVersion}}").ok().stdout().trim()).isEqualTo("1.50");
-        }
+    void tcpUnauthenticatedAllowsIt_withALoudWarning(
+            @Imaged(tcpHost = "0.0.0.0", args = "--imaged.tcp-unauthenticated=true") ImagedProcess open) {
+        assertThat(open.logText()).contains("WARN").contains("Binding to IP address 0.0.0.0 (tcp://0.0.0.0:" + open.port()
+                + ") without TLS and client certificates (imaged.tls.verify) is insecure");
+        assertThat(new DockerCli(open.tcpUrl().replace("http://", "tcp://"), dir.resolve("cli-open"))
+                .run("version", "--format", "{{.Server.APIVersion}}").ok().stdout().trim()).isEqualTo("1.50");
     }
 
     private record Result(int exit, String output) {
@@ -284,8 +281,8 @@ class TlsListenerIT {
 
     /** Runs the packaged jar (loopback-pinned docker.io) until it exits by itself; env entries are NAME=value. */
     private static Result startToExit(Path data, List<String> env, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", ImagedProcess.jar().toString(), "--imaged.data-root=" + data,
+        List<String> cmd = ImagedJvm.command("-Xmx256m");
+        cmd.addAll(List.of("--imaged.data-root=" + data,
                 "--imaged.registry.docker-io-upstream=http://127.0.0.1:1", "--imaged.registry.docker-io-index=http://127.0.0.1:1"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);

@@ -4,12 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Fixtures;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
 import io.imaged.testsupport.Tars;
-import org.junit.jupiter.api.AfterAll;
+import io.imaged.testsupport.WorkDir;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -37,9 +38,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code docker import <url>} from an HTTP server the test runs on loopback: streamed, progress as dockerd
  * sends it, the {@code imaged.import-max-bytes} limit, and clear errors that leave the store as it was.
  */
+@ImagedTest
 class UrlImportIT {
     static final int LIMIT = 256 * 1024;
-    @TempDir
+    @WorkDir
     static Path dir;
     static ImagedProcess imaged;
     static DockerCli docker;
@@ -49,7 +51,7 @@ class UrlImportIT {
     static final ObjectMapper json = new ObjectMapper();
 
     @BeforeAll
-    static void start() throws Exception {
+    static void start(Fixtures fixtures) throws Exception {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/rootfs.tar", ex -> send(ex, ROOTFS, true));
         server.createContext("/rootfs.tar.gz", ex -> send(ex, gzip(ROOTFS), true));
@@ -70,15 +72,10 @@ class UrlImportIT {
             ex.close();
         });
         server.start();
+        fixtures.own(() -> server.stop(0));
         base = "http://127.0.0.1:" + server.getAddress().getPort();
-        imaged = ImagedProcess.start(dir, "--imaged.import-max-bytes=" + LIMIT + "B");
-        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        imaged.stop();
-        server.stop(0);
+        imaged = fixtures.imaged("--imaged.import-max-bytes=" + LIMIT + "B");
+        docker = fixtures.cli(imaged, "docker");
     }
 
     private static void send(com.sun.net.httpserver.HttpExchange ex, byte[] body, boolean withLength) throws IOException {

@@ -1,18 +1,20 @@
 package io.imaged.push;
 
-import io.imaged.testsupport.Tools;
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
+import io.imaged.testsupport.Proxy;
+import io.imaged.testsupport.Registry;
 import io.imaged.testsupport.RegistryHttp;
 import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.RegistrySeeder;
-import io.imaged.testsupport.TestImages;
 import io.imaged.testsupport.TarBuilder;
+import io.imaged.testsupport.TestImages;
 import io.imaged.testsupport.ThrottleProxy;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.imaged.testsupport.WorkDir;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
@@ -40,36 +42,24 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A {@link ThrottleProxy} in front of the real registry slows uploads to 1 MiB/s so the client can leave
  * in the middle of it.
  */
+@ImagedTest
 class PushCancelIT {
     private static final Pattern DIGEST_LINE = Pattern.compile("(?m)^1: digest: (sha256:[a-f0-9]{64}) size: (\\d+)$");
     private static final long RATE = 1 << 20;
     private static final int SIZE = 32 << 20;
-    @TempDir
+    @WorkDir
     static Path dir;
+    // one upload slot: a slot the cancelled push did not give back would make every later push wait forever
+    @Imaged(args = "--imaged.max-concurrent-uploads=1")
     static ImagedProcess imaged;
+    @Registry
     static RegistryProcess registry;
+    @Registry
     static RegistryProcess other;
+    @Proxy(of = "registry", rate = RATE)
     static ThrottleProxy proxy;
+    @Cli
     static DockerCli docker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Tools.require("docker-registry", "docker");
-        registry = RegistryProcess.start(dir.resolve("registry"));
-        other = RegistryProcess.start(dir.resolve("other"));
-        proxy = new ThrottleProxy(registry.port(), RATE);
-        // one upload slot: a slot the cancelled push did not give back would make every later push wait forever
-        imaged = ImagedProcess.start(dir, "--imaged.max-concurrent-uploads=1");
-        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (imaged != null) imaged.stop();
-        if (proxy != null) proxy.close();
-        if (registry != null) registry.close();
-        if (other != null) other.close();
-    }
 
     /** An image of one layer holding {@link #SIZE} random bytes (it stays that big compressed). */
     private static void importBig(String ref, long seed) {
@@ -89,11 +79,7 @@ class PushCancelIT {
         proxy.resetConnectionCounts();
 
         Path out = dir.resolve("push-cli.out");
-        ProcessBuilder pb = new ProcessBuilder("docker", "push", ref).redirectErrorStream(true).redirectOutput(out.toFile());
-        pb.environment().put("DOCKER_HOST", imaged.dockerHost());
-        pb.environment().put("DOCKER_CONFIG", dir.resolve("docker-config").toString());
-        pb.environment().remove("DOCKER_CONTEXT");
-        Process cli = pb.start();
+        Process cli = docker.start(out, "push", ref);
         awaitUploadUnderway(before);
         assertThat(cli.isAlive()).as(Files.readString(out)).isTrue();
         cli.destroyForcibly();

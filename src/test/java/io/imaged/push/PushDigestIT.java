@@ -1,26 +1,26 @@
 package io.imaged.push;
 
-import io.imaged.testsupport.Tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
+import io.imaged.testsupport.Registry;
 import io.imaged.testsupport.RegistryHttp;
 import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.RegistrySeeder;
-import io.imaged.testsupport.TestImages;
 import io.imaged.testsupport.Tars;
-import org.junit.jupiter.api.AfterAll;
+import io.imaged.testsupport.TestImages;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,30 +38,22 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code tag does not exist: <ref>} in the stream. A digest as {@code tag} or a digest name with a tag is a 400, as
  * in Docker 28's router.
  */
+@ImagedTest
 class PushDigestIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern DIGEST_LINE = Pattern.compile("(?m)^1: digest: (sha256:[a-f0-9]{64}) size: (\\d+)$");
-    @TempDir
-    static Path dir;
+    @Imaged
     static ImagedProcess imaged;
+    @Registry
     static RegistryProcess registry;
     static RegistryHttp reg;
+    @Cli
     static DockerCli docker;
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
-    static void start() throws Exception {
-        Tools.require("docker-registry", "docker");
-        registry = RegistryProcess.start(dir.resolve("registry"));
+    static void start() {
         reg = new RegistryHttp(registry.url());
-        imaged = ImagedProcess.start(dir);
-        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (imaged != null) imaged.stop();
-        if (registry != null) registry.close();
     }
 
     private static HttpResponse<String> push(String nameAndQuery) throws Exception {

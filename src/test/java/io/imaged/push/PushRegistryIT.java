@@ -1,23 +1,23 @@
 package io.imaged.push;
 
-import io.imaged.testsupport.Tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.PushResponseItem;
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
-import io.imaged.testsupport.DockerJava;
-import io.imaged.testsupport.UploadFaultProxy;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
+import io.imaged.testsupport.Registry;
 import io.imaged.testsupport.RegistryHttp;
 import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.Tars;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.imaged.testsupport.UploadFaultProxy;
+import io.imaged.testsupport.WorkDir;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -40,35 +40,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  * htpasswd credentials from {@code docker login}, wrong credentials, a registry failing an upload once, a proxy
  * that refuses large bodies (chunked upload), and docker-java.
  */
+@ImagedTest
 class PushRegistryIT {
     private static final ObjectMapper JSON = new ObjectMapper();
-    @TempDir
+    @WorkDir
     static Path dir;
+    @Imaged
     static ImagedProcess imaged;
+    @Registry
     static RegistryProcess a;
+    @Registry
     static RegistryProcess b;
+    @Registry(user = "alice", password = "s3cret")
     static RegistryProcess secured;
+    @Cli
     static DockerCli docker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Tools.require("docker-registry", "docker");
-        a = RegistryProcess.start(dir.resolve("reg-a"));
-        b = RegistryProcess.start(dir.resolve("reg-b"));
-        Path htpasswd = dir.resolve("htpasswd");
-        Process p = new ProcessBuilder("htpasswd", "-Bbn", "alice", "s3cret").redirectErrorStream(false).start();
-        Files.write(htpasswd, p.getInputStream().readAllBytes());
-        assertThat(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0).isTrue();
-        secured = RegistryProcess.start(dir.resolve("reg-secured"), htpasswd);
-        imaged = ImagedProcess.start(dir);
-        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (imaged != null) imaged.stop();
-        for (RegistryProcess r : new RegistryProcess[]{a, b, secured}) if (r != null) r.close();
-    }
 
     /** Seeds registry A with an image imaged never saw: gzip level 9, compact OCI manifest (so a rebuilt one would differ). */
     private static String seedForeignImage(RegistryHttp reg, String repo, String tag) throws IOException {
@@ -197,19 +183,17 @@ class PushRegistryIT {
     }
 
     @Test
-    void dockerJavaPushes() throws Exception {
+    void dockerJavaPushes(@Cli DockerClient client) throws Exception {
         byte[] tar = Tars.of(Map.of("java.txt", "from docker-java\n"));
         docker.run(new ByteArrayInputStream(tar), "import", "-", b.host() + "/test/java:1").ok();
         List<PushResponseItem> items = new ArrayList<>();
-        try (DockerClient client = DockerJava.connect(imaged.dockerHost())) {
-            client.pushImageCmd(b.host() + "/test/java").withTag("1").withAuthConfig(new AuthConfig())
-                    .exec(new ResultCallback.Adapter<PushResponseItem>() {
-                        @Override
-                        public void onNext(PushResponseItem item) {
-                            items.add(item);
-                        }
-                    }).awaitCompletion(2, TimeUnit.MINUTES);
-        }
+        client.pushImageCmd(b.host() + "/test/java").withTag("1").withAuthConfig(new AuthConfig())
+                .exec(new ResultCallback.Adapter<PushResponseItem>() {
+                    @Override
+                    public void onNext(PushResponseItem item) {
+                        items.add(item);
+                    }
+                }).awaitCompletion(2, TimeUnit.MINUTES);
         assertThat(items).noneMatch(i -> i.getErrorDetail() != null);
         PushResponseItem last = items.get(items.size() - 1);
         RegistryHttp.Manifest m = new RegistryHttp(b.url()).manifest("test/java", "1");

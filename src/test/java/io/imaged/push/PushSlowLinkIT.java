@@ -1,19 +1,19 @@
 package io.imaged.push;
 
-import io.imaged.testsupport.Tools;
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
+import io.imaged.testsupport.Proxy;
+import io.imaged.testsupport.Registry;
 import io.imaged.testsupport.RegistryHttp;
 import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.TarBuilder;
 import io.imaged.testsupport.ThrottleProxy;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
-import java.nio.file.Path;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,30 +25,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * goes up: the timeout bounds waiting for the registry's answer, not sending a big body over a slow link (dockerd
  * has no such limit either). 6 MiB through a {@link ThrottleProxy} at 1 MiB/s.
  */
+@ImagedTest
 class PushSlowLinkIT {
     private static final Pattern DIGEST_LINE = Pattern.compile("(?m)^1: digest: (sha256:[a-f0-9]{64}) size: (\\d+)$");
-    @TempDir
-    static Path dir;
+    @Imaged(args = "--imaged.registry.read-timeout=3s")
     static ImagedProcess imaged;
+    @Registry
     static RegistryProcess registry;
+    @Proxy(rate = 1 << 20)
     static ThrottleProxy proxy;
+    @Cli
     static DockerCli docker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Tools.require("docker-registry", "docker");
-        registry = RegistryProcess.start(dir.resolve("registry"));
-        proxy = new ThrottleProxy(registry.port(), 1 << 20);
-        imaged = ImagedProcess.start(dir, "--imaged.registry.read-timeout=3s");
-        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (imaged != null) imaged.stop();
-        if (proxy != null) proxy.close();
-        if (registry != null) registry.close();
-    }
 
     @Test
     void anUploadLongerThanTheReadTimeoutSucceeds() throws Exception {

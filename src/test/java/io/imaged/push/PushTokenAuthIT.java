@@ -1,16 +1,17 @@
 package io.imaged.push;
 
-import io.imaged.testsupport.Tools;
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
+import io.imaged.testsupport.Registry;
 import io.imaged.testsupport.RegistryHttp;
 import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.Tars;
 import io.imaged.testsupport.TokenServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.imaged.testsupport.Tokens;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -19,36 +20,22 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Push to a registry behind bearer-token auth (in-test token server): docker login's identity token, mounts, registry tokens. */
+@ImagedTest
 class PushTokenAuthIT {
-    @TempDir
-    static Path dir;
+    @Tokens
     static TokenServer tokens;
+    @Registry(tokens = "tokens")
     static RegistryProcess registry;
+    @Imaged
     static ImagedProcess imaged;
+    @Cli
     static DockerCli docker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Tools.require("docker-registry", "docker");
-        tokens = new TokenServer(dir.resolve("tokens"));
-        registry = RegistryProcess.startWithConfig(dir.resolve("registry"), tokens.registryYaml());
-        imaged = ImagedProcess.start(dir);
-        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (imaged != null) imaged.stop();
-        if (registry != null) registry.close();
-        if (tokens != null) tokens.close();
-    }
 
     @Test
     void pushWithTokensFromLoginAndMountAcrossRepositories() throws Exception {
@@ -61,7 +48,7 @@ class PushTokenAuthIT {
 
         docker.run(new ByteArrayInputStream((TokenServer.PASSWORD + "\n").getBytes()), "login", "-u", TokenServer.USER,
                 "--password-stdin", host).ok();
-        assertThat(Files.readString(dir.resolve("docker-config/config.json"))).contains("identitytoken");
+        assertThat(Files.readString(docker.config().resolve("config.json"))).contains("identitytoken");
         DockerCli.Result first = docker.run("push", host + "/tok/first:1").ok();
         assertThat(first.stdout()).contains(": Pushed", "1: digest: sha256:");
         assertThat(tokens.requests()).anyMatch(r -> r.startsWith("POST grant=refresh_token scopes=[repository:tok/first:pull,push]"));

@@ -1,24 +1,23 @@
 package io.imaged.push;
 
-import io.imaged.testsupport.Tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.imaged.testsupport.Cli;
 import io.imaged.testsupport.DockerCli;
+import io.imaged.testsupport.Imaged;
 import io.imaged.testsupport.ImagedProcess;
+import io.imaged.testsupport.ImagedTest;
+import io.imaged.testsupport.Registry;
 import io.imaged.testsupport.RegistryHttp;
 import io.imaged.testsupport.RegistryProcess;
 import io.imaged.testsupport.RegistrySeeder;
 import io.imaged.testsupport.TestImages;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -35,32 +34,19 @@ import static org.assertj.core.api.Assertions.assertThat;
  * image), every layer says {@code Preparing} (top first), the layers without a slot say {@code Waiting} (in the
  * same order), and never more than 2 layers are between their first {@code Pushing} and {@code Pushed}.
  */
+@ImagedTest
 class PushWaitingIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int LAYERS = 8;
     private static final int SLOTS = 2;
-    @TempDir
-    static Path dir;
+    @Imaged(args = "--imaged.max-concurrent-uploads=" + SLOTS)
     static ImagedProcess imaged;
+    @Registry
     static RegistryProcess source;
+    @Registry
     static RegistryProcess target;
+    @Cli
     static DockerCli docker;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Tools.require("docker-registry", "docker");
-        source = RegistryProcess.start(dir.resolve("source"));
-        target = RegistryProcess.start(dir.resolve("target"));
-        imaged = ImagedProcess.start(dir, "--imaged.max-concurrent-uploads=" + SLOTS);
-        docker = new DockerCli(imaged.dockerHost(), dir.resolve("docker-config"));
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (imaged != null) imaged.stop();
-        if (source != null) source.close();
-        if (target != null) target.close();
-    }
 
     /** Seeds an image of {@link #LAYERS} distinct layers in the source registry; returns the short IDs, top first. */
     private static List<String> seed(String repo, long seed) throws Exception {

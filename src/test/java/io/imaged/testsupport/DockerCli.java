@@ -70,13 +70,30 @@ public final class DockerCli {
         return run(null, args);
     }
 
-    /** Runs docker with {@code stdin} (may be null) fed to it. */
-    public Result run(InputStream stdin, String... args) {
+    /** The CLI's config folder ({@code DOCKER_CONFIG}: {@code config.json} after a login). */
+    public Path config() {
+        return config;
+    }
+
+    /**
+     * Starts docker in the background, its output (stdout and stderr) going to {@code output}: for a client that a
+     * test stops (kills) in the middle.
+     */
+    public Process start(Path output, String... args) throws IOException {
+        return builder(args).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    }
+
+    /** {@code docker args...} with this CLI's environment. */
+    private ProcessBuilder builder(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add("docker");
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        Map<String, String> env = pb.environment();
+        environment(pb.environment());
+        return pb;
+    }
+
+    private void environment(Map<String, String> env) {
         env.put("DOCKER_HOST", host);
         env.put("DOCKER_CONFIG", config.toString());
         env.remove("DOCKER_CONTEXT");
@@ -85,6 +102,11 @@ public final class DockerCli {
         env.remove("DOCKER_CERT_PATH");
         if (apiVersion != null) env.put("DOCKER_API_VERSION", apiVersion);
         env.putAll(extraEnv);
+    }
+
+    /** Runs docker with {@code stdin} (may be null) fed to it. */
+    public Result run(InputStream stdin, String... args) {
+        ProcessBuilder pb = builder(args);
         try {
             Process p = pb.start();
             CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
@@ -110,17 +132,7 @@ public final class DockerCli {
 
     /** Runs docker and returns its stdout as bytes (e.g. {@code docker save} to stdout); fails on a non-zero exit. */
     public byte[] runBytes(String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add("docker");
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("DOCKER_HOST", host);
-        pb.environment().put("DOCKER_CONFIG", config.toString());
-        pb.environment().remove("DOCKER_CONTEXT");
-        pb.environment().remove("DOCKER_API_VERSION");
-        pb.environment().remove("DOCKER_TLS_VERIFY");
-        pb.environment().remove("DOCKER_CERT_PATH");
-        pb.environment().putAll(extraEnv);
+        ProcessBuilder pb = builder(args);
         try {
             Process p = pb.start();
             p.getOutputStream().close();

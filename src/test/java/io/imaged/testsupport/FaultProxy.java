@@ -21,11 +21,13 @@ import java.util.function.Predicate;
 /**
  * An in-test HTTP proxy on loopback in front of a real registry that injects faults into chosen requests: an
  * error status, a body cut after N bytes (connection dropped), a body that stalls after N bytes, or a body with
- * its bytes changed (a lying registry). Every request is recorded (method, path, Range) for assertions.
+ * its bytes changed (a lying registry). Every request is recorded (method, path, Range) for assertions. Like a real
+ * plain-HTTP registry it refuses a TLS handshake at once ({@link PlainHttpFront}).
  */
 public final class FaultProxy implements AutoCloseable {
     private static final Set<String> HOP = Set.of("connection", "content-length", "transfer-encoding", "keep-alive", "date");
     private final HttpServer server;
+    private final PlainHttpFront front;
     private final String upstream;
     private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
@@ -76,10 +78,11 @@ public final class FaultProxy implements AutoCloseable {
         }));
         server.createContext("/", this::handle);
         server.start();
+        front = new PlainHttpFront(server.getAddress().getPort());
     }
 
     public String host() {
-        return "127.0.0.1:" + server.getAddress().getPort();
+        return "127.0.0.1:" + front.port();
     }
 
     public static Predicate<HttpExchange> path(String contains) {
@@ -203,6 +206,7 @@ public final class FaultProxy implements AutoCloseable {
 
     @Override
     public void close() {
+        front.close();
         server.stop(0);
     }
 }

@@ -3,14 +3,14 @@ package io.imaged.testsupport;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.net.URI;
+import java.net.UnixDomainSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -107,11 +107,7 @@ public final class ImagedProcess implements AutoCloseable {
     /** (Re)starts the process on the same data root. */
     public void launch() throws IOException {
         Files.createDirectories(dataRoot);
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx512m");
-        cmd.add("-jar");
-        cmd.add(jar().toString());
+        List<String> cmd = ImagedJvm.command("-Xmx512m");
         cmd.add("--imaged.data-root=" + dataRoot);
         cmd.add("--imaged.hosts=unix://" + socket() + ",tcp://" + tcpHost + ":" + port);
         // a test may choose the levels (a repeated argument would be joined into an invalid "WARN,DEBUG")

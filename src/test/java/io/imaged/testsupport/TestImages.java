@@ -115,6 +115,24 @@ public final class TestImages {
         return s.toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /** What {@link #noisyImage} uploaded: the manifest (not put under any tag), the config's and the big blob's digests. */
+    public record NoisyImage(byte[] manifest, String configDigest, String bigBlobDigest, int bigBlobSize) {
+    }
+
+    /**
+     * Uploads the blobs of a two-layer image whose first layer is a 1 MiB incompressible blob (random bytes from
+     * {@code seed}) and the second a small file naming {@code seed}; the label is {@code repo}.
+     */
+    public static NoisyImage noisyImage(RegistrySeeder seeder, String repo, long seed) throws IOException, InterruptedException {
+        byte[] noise = new byte[1 << 20];
+        new java.util.Random(seed).nextBytes(noise);
+        Layer big = layer(Map.of("big.bin", new String(noise, StandardCharsets.ISO_8859_1)), Compression.GZIP);
+        Layer small = layer(Map.of("small.txt", "small " + seed + "\n"), Compression.GZIP);
+        byte[] cfg = config(List.of(big, small), "linux", "amd64", null, repo);
+        byte[] manifest = manifest(seeder, repo, cfg, List.of(big, small), false);
+        return new NoisyImage(manifest, RegistrySeeder.sha256(cfg), RegistrySeeder.sha256(big.blob()), big.blob().length);
+    }
+
     /** An index entry. */
     public record Entry(byte[] manifest, String mediaType, String os, String arch, String variant) {
     }

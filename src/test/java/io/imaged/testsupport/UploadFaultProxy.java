@@ -6,10 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,7 +27,7 @@ public final class UploadFaultProxy implements AutoCloseable {
     private static final Set<String> HOP = Set.of("host", "connection", "content-length", "transfer-encoding",
             "upgrade", "expect", "keep-alive", "te", "trailer");
     private final HttpServer server;
-    private final ServerSocket front;
+    private final PlainHttpFront front;
     private final String upstream;
     private final HttpClient http = HttpClient.newHttpClient();
     private final List<String> log = new CopyOnWriteArrayList<>();
@@ -48,51 +45,7 @@ public final class UploadFaultProxy implements AutoCloseable {
         server.setExecutor(Executors.newCachedThreadPool());
         server.createContext("/", this::handle);
         server.start();
-        this.front = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread t = new Thread(this::acceptLoop, "fault-proxy-accept");
-        t.setDaemon(true);
-        t.start();
-    }
-
-    /**
-     * The public port: like a real plain-HTTP registry, it turns a TLS handshake away at once (clients try https
-     * first and fall back to http for insecure registries), and passes HTTP on to the HttpServer behind it.
-     */
-    private void acceptLoop() {
-        while (!front.isClosed()) {
-            try {
-                Socket client = front.accept();
-                Thread t = new Thread(() -> splice(client), "fault-proxy-conn");
-                t.setDaemon(true);
-                t.start();
-            } catch (IOException e) {
-                return;
-            }
-        }
-    }
-
-    private void splice(Socket client) {
-        try (client; Socket back = new Socket(InetAddress.getLoopbackAddress(), server.getAddress().getPort())) {
-            InputStream in = client.getInputStream();
-            int first = in.read();
-            if (first < 0 || first == 0x16) return; // TLS ClientHello: close, the client falls back to http
-            back.getOutputStream().write(first);
-            Thread up = new Thread(() -> pump(in, back));
-            up.setDaemon(true);
-            up.start();
-            back.getInputStream().transferTo(client.getOutputStream());
-        } catch (IOException ignored) {
-            // connection ended
-        }
-    }
-
-    private static void pump(InputStream in, Socket to) {
-        try {
-            in.transferTo(to.getOutputStream());
-            to.shutdownOutput();
-        } catch (IOException ignored) {
-            // connection ended
-        }
+        this.front = new PlainHttpFront(server.getAddress().getPort());
     }
 
     /** Answers with {@code status} the first {@code times} requests that match, forwards everything else. */
@@ -107,7 +60,7 @@ public final class UploadFaultProxy implements AutoCloseable {
     }
 
     public String host() {
-        return "127.0.0.1:" + front.getLocalPort();
+        return "127.0.0.1:" + front.port();
     }
 
     public List<String> log() {
@@ -159,11 +112,7 @@ public final class UploadFaultProxy implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            front.close();
-        } catch (IOException ignored) {
-            // closing anyway
-        }
+        front.close();
         server.stop(0);
     }
 }
