@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.imaged.digest.Digest;
 import io.imaged.error.ImagedException;
 import io.imaged.oci.MediaTypes;
 import io.imaged.reference.ImageReference;

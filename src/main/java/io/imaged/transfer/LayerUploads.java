@@ -8,11 +8,9 @@ import io.imaged.progress.ProgressOutput;
 import io.imaged.oci.Descriptor;
 import io.imaged.oci.ManifestCodec;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.config.ImagedProperties;
 import io.imaged.reference.ImageReference;
-import io.imaged.registry.RegistryException;
 import io.imaged.registry.RegistrySession;
 import io.imaged.digest.Digest;
 import io.imaged.store.Image;
@@ -25,12 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -57,9 +52,6 @@ import java.util.concurrent.TimeoutException;
 @Component
 class LayerUploads {
     private static final Logger log = LoggerFactory.getLogger(LayerUploads.class);
-    private static final long PROGRESS_INTERVAL_NANOS = 100_000_000L;
-    // below the 1 MiB request body limit that proxies such as nginx apply by default
-    private static final int CHUNK_SIZE = (1 << 20) - (16 << 10);
     private static final long STOP_WAIT_SECONDS = 30;
     private final Store store;
     private final BlobLocations locations;
@@ -67,6 +59,7 @@ class LayerUploads {
     private final DistributionMetadata distribution;
     private final ObjectMapper json;
     private final TransferSlots slots;
+    private final BlobSender sender;
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "layer-upload");
         t.setDaemon(true);
@@ -80,6 +73,7 @@ class LayerUploads {
         this.distribution = store.distribution();
         this.json = json;
         this.slots = new TransferSlots(props.maxConcurrentUploads());
+        this.sender = new BlobSender(store);
     }
 
     /** What went up for one layer: the blob and how the manifest names it. */
@@ -185,7 +179,7 @@ class LayerUploads {
         throw new IOException(failure.getMessage(), failure);
     }
 
-    /** One layer's transfer, in its upload slot: already pushed for another tag, else {@link #send}. */
+    /** One layer's transfer, in its upload slot: already pushed for another tag, else {@link BlobSender#send}. */
     private Sent pushLayer(RegistrySession session, ImageReference target, Map<Digest, Set<String>> pulledFrom,
                                   Layer layer, LayerBlob fixed, Set<Digest> pushed, Cancellation cancel,
                                   ProgressOutput out) throws IOException {
@@ -195,7 +189,7 @@ class LayerUploads {
             out.layer(u.shortId(), "Layer already exists");
             return u;
         }
-        send(session, target, u, pulledFrom, cancel, out);
+        sender.send(session, target, u, pulledFrom, cancel, out);
         pushed.add(d);
         return u;
     }
@@ -222,74 +216,6 @@ class LayerUploads {
         return new Sent(layer, best, mt);
     }
 
-    /** HEAD, else mount from a repository of the same registry known to have it, else upload. */
-    private void send(RegistrySession session, ImageReference target, Sent u, Map<Digest, Set<String>> pulledFrom,
-                      Cancellation cancel, ProgressOutput out) throws IOException {
-        String id = u.shortId();
-        Digest d = u.blob().digest();
-        cancel.check();
-        if (session.blobExists(d)) {
-            out.layer(id, "Layer already exists");
-            return;
-        }
-        URI location = null;
-        for (String from : mountCandidates(target, d, pulledFrom)) {
-            try {
-                RegistrySession.MountResult m = session.mount(d, from);
-                if (m.mounted()) {
-                    out.layer(id, "Mounted from " + from);
-                    return;
-                }
-                location = m.location();
-                break;
-            } catch (RegistryException e) {
-                log.debug("mount of {} from {} failed: {}", d, from, e.getMessage());
-            }
-        }
-        cancel.check();
-        if (location == null) location = session.startUpload();
-        long size = u.blob().size() > 0 ? u.blob().size() : store.blobs().size(d);
-        Progress progress = new Progress(id, size, cancel, out);
-        try {
-            session.uploadBlob(location, d, size, () -> progress.wrap(open(d)));
-        } catch (RegistryException e) {
-            if (e.status() != 413) throw e;
-            // the registry (or a proxy in front of it) refuses a whole blob in one request: send it in chunks
-            log.info("registry {} refused {} in one request; uploading in chunks", session.endpoint().name(), d);
-            session.uploadChunked(session.startUpload(), d, size, () -> progress.wrap(open(d)), CHUNK_SIZE);
-        }
-        out.layer(id, "Pushed");
-    }
-
-    private InputStream open(Digest d) {
-        try {
-            return store.blobs().open(d);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /**
-     * Repository paths on the target's registry (other than the target) where the blob is known to be: earlier
-     * pushes ({@link BlobLocations}), then the repositories the image was pulled from whose manifest names it.
-     */
-    private List<String> mountCandidates(ImageReference target, Digest d, Map<Digest, Set<String>> pulledFrom) {
-        Set<String> out = new LinkedHashSet<>();
-        List<String> known = new ArrayList<>(locations.repositories(d));
-        java.util.Collections.reverse(known); // most recent first
-        known.addAll(pulledFrom.getOrDefault(d, Set.of()));
-        for (String repo : known) {
-            ImageReference r;
-            try {
-                r = ImageReference.parse(repo);
-            } catch (RuntimeException e) {
-                continue;
-            }
-            if (r.domain().equals(target.domain()) && !r.path().equals(target.path())) out.add(r.path());
-        }
-        return List.copyOf(out).subList(0, Math.min(out.size(), 3));
-    }
-
     private static boolean sameRegistry(String repository, ImageReference target) {
         try {
             return ImageReference.parse(repository).domain().equals(target.domain());
@@ -314,58 +240,4 @@ class LayerUploads {
         }
         return out;
     }
-
-    /**
-     * "Pushing" progress as the bytes go out, at most every 100 ms; every read first checks the push is still wanted,
-     * so a cancelled push (the client went away) stops sending at its next chunk.
-     */
-    private static final class Progress {
-        private final String id;
-        private final long total;
-        private final Cancellation cancel;
-        private final ProgressOutput out;
-        private volatile long last;
-
-        Progress(String id, long total, Cancellation cancel, ProgressOutput out) {
-            this.id = id;
-            this.total = total;
-            this.cancel = cancel;
-            this.out = out;
-        }
-
-        InputStream wrap(InputStream in) {
-            return new FilterInputStream(in) {
-                long count;
-
-                @Override
-                public int read() throws IOException {
-                    cancel.check();
-                    int b = super.read();
-                    if (b >= 0) report(++count);
-                    return b;
-                }
-
-                @Override
-                public int read(byte[] buf, int off, int len) throws IOException {
-                    cancel.check();
-                    int n = super.read(buf, off, len);
-                    if (n > 0) report(count += n);
-                    return n;
-                }
-            };
-        }
-
-        void report(long current) throws IOException {
-            long now = System.nanoTime();
-            if (now - last < PROGRESS_INTERVAL_NANOS && current < total) return;
-            last = now;
-            try {
-                out.progress(id, "Pushing", current, total);
-            } catch (ClientGoneException gone) {
-                // not retryable: the push is cancelled
-                throw new Cancellation.Gone();
-            }
-        }
-    }
-
 }

@@ -2,8 +2,6 @@ package io.imaged.transfer;
 
 import io.imaged.progress.ProgressOutput;
 import io.imaged.oci.Descriptor;
-import io.imaged.oci.ImageManifest;
-import io.imaged.oci.InvalidManifestException;
 import io.imaged.oci.ManifestCodec;
 import io.imaged.oci.MediaTypes;
 
@@ -22,7 +20,6 @@ import io.imaged.registry.RegistrySession;
 import io.imaged.store.Image;
 import io.imaged.store.ImageCommit;
 import io.imaged.store.Layer;
-import io.imaged.store.LayerBlob;
 import io.imaged.store.Lease;
 import io.imaged.store.BlobLocations;
 import io.imaged.store.DistributionMetadata;
@@ -34,7 +31,6 @@ import org.springframework.stereotype.Service;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,19 +52,19 @@ public class PushService {
     static final int MAX_MANIFEST_BYTES = 4 << 20;
     private final RegistryClient client;
     private final Store store;
-    private final DistributionMetadata distribution;
     private final BlobLocations locations;
     private final EventBus events;
     private final ImagedProperties props;
     private final ObjectMapper json;
     private final LayerUploads uploads;
+    private final StoredManifests manifests;
 
-    public PushService(RegistryClient client, Store store, LayerUploads uploads, EventBus events, ImagedProperties props, ObjectMapper json) {
+    public PushService(RegistryClient client, Store store, LayerUploads uploads, StoredManifests manifests, EventBus events, ImagedProperties props, ObjectMapper json) {
         this.client = client;
         this.store = store;
-        this.distribution = store.distribution();
         this.locations = store.blobLocations();
         this.uploads = uploads;
+        this.manifests = manifests;
         this.events = events;
         this.props = props;
         this.json = json;
@@ -174,10 +170,6 @@ public class PushService {
         return store.references().snapshot().keySet().stream().anyMatch(k -> k.startsWith(prefix));
     }
 
-    /** A stored manifest (pulled or pushed before) that still describes the image exactly. */
-    private record Reusable(byte[] bytes, String mediaType, List<LayerBlob> layers) {
-    }
-
     /**
      * {@code POST /images/<repo>@<digest>/push} (no tag): as Docker 28 with the containerd image store (the store
      * that can push by digest; the graphdriver store answers "cannot push a digest reference"): the image must be
@@ -192,76 +184,19 @@ public class PushService {
         if (imageId == null || store.images().get(imageId) == null) {
             throw new IOException("tag does not exist: " + ref.familiarString());
         }
-        Digest wanted = Digest.parse(ref.digest());
-        Stored top = storedManifest(wanted);
-        if (top == null) {
-            throw new IOException("manifest " + wanted + " of " + ref.familiarString() + " is not stored locally: push a tag instead");
-        }
-        ObjectNode insteadOfIndex = null;
-        Reusable manifest;
-        if (MediaTypes.isManifest(top.mediaType()) && !MediaTypes.isSchema1(top.mediaType())) {
-            manifest = new Reusable(top.bytes(), top.mediaType(), null);
-        } else if (MediaTypes.isIndex(top.mediaType())) {
-            Descriptor selected = null;
-            Stored chosen = null;
-            for (Descriptor m : ManifestCodec.parseIndex(top.bytes(), top.mediaType()).manifests()) {
-                Stored child = storedManifest(m.digest());
-                if (child != null && imageId.equals(configOf(child))) {
-                    selected = m;
-                    chosen = child;
-                    break;
-                }
-            }
-            if (chosen == null) throw new IOException("content digest " + wanted + ": not found");
-            manifest = new Reusable(chosen.bytes(), chosen.mediaType(), null);
-            insteadOfIndex = json.createObjectNode();
-            insteadOfIndex.put("manifestPushedInsteadOfIndex", true);
-            ObjectNode original = insteadOfIndex.putObject("originalIndex");
-            original.put("mediaType", top.mediaType());
-            original.put("digest", wanted.toString());
-            original.put("size", top.bytes().length);
-            insteadOfIndex.set("selectedManifest", json.valueToTree(ManifestCodec.descriptorFields(selected)));
-        } else {
-            throw new IOException("cannot push " + ref.familiarString() + ": unsupported media type " + top.mediaType());
-        }
-        if (!imageId.equals(configOf(new Stored(manifest.bytes(), manifest.mediaType())))) {
-            throw new IOException("manifest " + wanted + " does not describe image " + imageId);
-        }
-        Reusable forced = manifest;
-        ObjectNode note = insteadOfIndex;
+        StoredManifests.ForDigest chosen = manifests.forDigestPush(ref, imageId);
         client.withSession(ref.repository(), p.auth(), true, session -> {
-            pushTag(session, ref, imageId, forced, ConcurrentHashMap.newKeySet(), out);
-            if (note != null) out.aux(note);
+            pushTag(session, ref, imageId, chosen.manifest(), ConcurrentHashMap.newKeySet(), out);
+            if (chosen.note() != null) out.aux(chosen.note());
             return null;
         });
-    }
-
-    /** A manifest or index in the blob store (pulled or pushed before), with its media type. */
-    private record Stored(byte[] bytes, String mediaType) {
-    }
-
-    private Stored storedManifest(Digest d) throws IOException {
-        byte[] bytes = store.blobs().readVerified(d, MAX_MANIFEST_BYTES);
-        if (bytes == null) return null;
-        String mt = ManifestCodec.mediaTypeOf(bytes, "");
-        return mt.isEmpty() ? null : new Stored(bytes, mt);
-    }
-
-    /** The config digest an image manifest names; null for anything else. */
-    private static Digest configOf(Stored m) {
-        if (!MediaTypes.isManifest(m.mediaType())) return null;
-        try {
-            return ManifestCodec.parseManifest(m.bytes(), m.mediaType()).config().digest();
-        } catch (InvalidManifestException e) {
-            return null;
-        }
     }
 
     /**
      * Pushes one image under {@code ref}: a tag (the manifest is then the stored one that still describes the image,
      * or a new schema2 one) or a digest ({@code forced}: that manifest as is, its layers and config first).
      */
-    private void pushTag(RegistrySession session, ImageReference ref, Digest imageId, Reusable forced, Set<Digest> pushed,
+    private void pushTag(RegistrySession session, ImageReference ref, Digest imageId, StoredManifests.Reusable forced, Set<Digest> pushed,
                          ProgressOutput out) throws IOException {
         try (Lease lease = store.lease()) {
             Image img;
@@ -278,14 +213,14 @@ public class PushService {
                     layers.add(l);
                 }
             }
-            Reusable reuse;
+            StoredManifests.Reusable reuse;
             if (forced != null) {
-                reuse = describes(img, layers, forced.bytes(), forced.mediaType());
+                reuse = manifests.describes(img, layers, forced.bytes(), forced.mediaType());
                 if (reuse == null) {
                     throw new IOException("manifest of " + ref.familiarString() + " names layers that are not stored locally");
                 }
             } else {
-                reuse = reusableManifest(img, layers, ref.repository());
+                reuse = manifests.reusableFor(img, layers, ref.repository());
             }
             LayerUploads.Sent[] done = uploads.upload(session, ref, img, layers, reuse == null ? null : reuse.layers(), pushed, out);
 
@@ -333,44 +268,4 @@ public class PushService {
             events.image("push", ref.familiarString(), ref.familiarName(), img.config().labels());
         }
     }
-
-    /**
-     * The manifest to push unchanged, when one is stored for this image (pulled, or pushed before) and every layer
-     * it names is still a stored blob of the matching layer: then the registry gets the very bytes (and digest) it
-     * had. A source in the target repository is preferred, then one on the same registry.
-     */
-    private Reusable reusableManifest(Image img, List<Layer> layers, ImageReference target) {
-        List<DistributionMetadata.Source> sources = new ArrayList<>(distribution.sources(img.id()));
-        sources.sort(Comparator.comparingInt((DistributionMetadata.Source s) -> s.repository().equals(target.toString()) ? 0
-                : ImageReference.parse(s.repository()).domain().equals(target.domain()) ? 1 : 2));
-        for (DistributionMetadata.Source s : sources) {
-            try {
-                if (!MediaTypes.isManifest(s.manifestMediaType()) || MediaTypes.isSchema1(s.manifestMediaType())) continue;
-                byte[] bytes = store.blobs().readVerified(s.manifest(), MAX_MANIFEST_BYTES);
-                if (bytes == null) continue;
-                Reusable r = describes(img, layers, bytes, s.manifestMediaType());
-                if (r != null) return r;
-            } catch (IOException | RuntimeException e) {
-                log.debug("stored manifest {} of {} not reusable: {}", s.manifest(), img.id(), e.getMessage());
-            }
-        }
-        return null;
-    }
-
-    /** The manifest as a {@link Reusable} when its config is the image and every layer it names is a stored blob of that layer. */
-    private Reusable describes(Image img, List<Layer> layers, byte[] bytes, String mediaType) throws IOException {
-        ImageManifest m = ManifestCodec.parseManifest(bytes, mediaType);
-        if (!img.id().equals(m.config().digest())) return null;
-        List<Descriptor> ls = m.layers();
-        if (ls.size() != layers.size()) return null;
-        List<LayerBlob> blobs = new ArrayList<>();
-        for (int i = 0; i < layers.size(); i++) {
-            Digest d = ls.get(i).digest();
-            LayerBlob match = layers.get(i).blobs().stream().filter(b -> b.digest().equals(d)).findFirst().orElse(null);
-            if (match == null || !store.blobs().exists(d)) return null;
-            blobs.add(match);
-        }
-        return new Reusable(bytes, mediaType, blobs);
-    }
-
 }
