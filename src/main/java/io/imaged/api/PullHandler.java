@@ -3,7 +3,7 @@ package io.imaged.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.registry.AuthConfig;
 import io.imaged.progress.ProgressOutput;
-import io.imaged.transfer.PullService;
+import io.imaged.pull.PullService;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.http.MediaType;

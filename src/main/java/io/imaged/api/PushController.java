@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.error.ImagedException;
 import io.imaged.registry.AuthConfig;
 import io.imaged.progress.ProgressOutput;
-import io.imaged.transfer.PushService;
+import io.imaged.push.PushService;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;

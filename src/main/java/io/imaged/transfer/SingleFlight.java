@@ -11,17 +11,17 @@ import java.util.concurrent.ExecutionException;
  * its outcome instead of starting another (one download per blob digest however many pulls want it, one
  * compression per layer however many pushes). Go's {@code singleflight}, moby's transfer de-duplication.
  */
-final class SingleFlight<K, V> {
+public final class SingleFlight<K, V> {
     private final ConcurrentHashMap<K, CompletableFuture<V>> running = new ConcurrentHashMap<>();
 
     @FunctionalInterface
-    interface Work<V> {
+    public interface Work<V> {
         V run() throws IOException;
     }
 
     /** The run this caller joined failed; its cause is that run's failure, which the caller may answer differently. */
-    static final class JoinedRunFailed extends IOException {
-        JoinedRunFailed(Throwable cause) {
+    public static final class JoinedRunFailed extends IOException {
+        public JoinedRunFailed(Throwable cause) {
             super(cause.getMessage(), cause);
         }
     }
@@ -30,7 +30,7 @@ final class SingleFlight<K, V> {
      * Runs {@code work} for {@code key}, or waits for the run under way and returns its result. A failure of the
      * caller's own run is thrown as it is; a failure of a joined run as {@link JoinedRunFailed}.
      */
-    V run(K key, Work<V> work) throws IOException {
+    public V run(K key, Work<V> work) throws IOException {
         CompletableFuture<V> mine = new CompletableFuture<>();
         CompletableFuture<V> other = running.putIfAbsent(key, mine);
         if (other != null) return await(other);
@@ -58,7 +58,7 @@ final class SingleFlight<K, V> {
     }
 
     /** The unwrapped failure of a joined run, for callers that treat it like their own. */
-    static IOException unwrap(JoinedRunFailed e) {
+    public static IOException unwrap(JoinedRunFailed e) {
         Throwable c = e.getCause();
         if (c instanceof IOException io) return io;
         if (c instanceof RuntimeException re) throw re;

@@ -10,17 +10,17 @@ import java.util.concurrent.CountDownLatch;
  * in order, and its queued layers are the ones that say {@code Waiting}). A slot given up before it was granted
  * simply leaves the queue.
  */
-final class TransferSlots {
+public final class TransferSlots {
     private final int limit;
     private final ArrayDeque<Slot> queue = new ArrayDeque<>();
     private int active;
 
-    TransferSlots(int limit) {
+    public TransferSlots(int limit) {
         this.limit = Math.max(1, limit);
     }
 
     /** A place in line: granted at once when one is free, else queued. */
-    synchronized Slot take() {
+    public synchronized Slot take() {
         Slot s = new Slot();
         if (active < limit) {
             active++;
@@ -32,11 +32,11 @@ final class TransferSlots {
     }
 
     /** Slots in use (for tests and logs). */
-    synchronized int active() {
+    public synchronized int active() {
         return active;
     }
 
-    synchronized int waiting() {
+    public synchronized int waiting() {
         return queue.size();
     }
 
@@ -57,7 +57,7 @@ final class TransferSlots {
         if (!s.granted && !s.released) release(s);
     }
 
-    final class Slot implements AutoCloseable {
+    public final class Slot implements AutoCloseable {
         private final CountDownLatch latch = new CountDownLatch(1);
         private boolean granted;
         private boolean released;
@@ -68,14 +68,14 @@ final class TransferSlots {
         }
 
         /** Granted already (no wait). */
-        boolean ready() {
+        public boolean ready() {
             synchronized (TransferSlots.this) {
                 return granted;
             }
         }
 
         /** Waits for the slot; false when it was given up ({@link #abandonIfQueued()}) instead. */
-        boolean await() throws InterruptedException {
+        public boolean await() throws InterruptedException {
             latch.await();
             synchronized (TransferSlots.this) {
                 return granted && !released;
@@ -83,7 +83,7 @@ final class TransferSlots {
         }
 
         /** Leaves the queue if still waiting (wakes {@link #await()}); a granted slot is left to its user. */
-        void abandonIfQueued() {
+        public void abandonIfQueued() {
             TransferSlots.this.abandonIfQueued(this);
         }
 

@@ -170,11 +170,11 @@ class PushCancelIT {
             Process jstack = new ProcessBuilder("jstack", String.valueOf(imaged.pid())).redirectErrorStream(true).start();
             threads = new String(jstack.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             jstack.waitFor(30, TimeUnit.SECONDS);
-            if (!threads.contains("io.imaged.transfer.PushService") && !threads.contains("io.imaged.transfer.LayerUploads")) break;
+            if (!threads.contains("io.imaged.push.PushService") && !threads.contains("io.imaged.push.LayerUploads")) break;
             Thread.sleep(200);
         } while (System.nanoTime() < deadline);
-        assertThat(threads).as("imaged threads").contains("layer-upload").doesNotContain("io.imaged.transfer.PushService")
-                .doesNotContain("io.imaged.transfer.LayerUploads");
+        assertThat(threads).as("imaged threads").contains("layer-upload").doesNotContain("io.imaged.push.PushService")
+                .doesNotContain("io.imaged.push.LayerUploads");
         Thread.sleep(1000);
         assertThat(proxy.bytesUp()).as("bytes sent after the cancel").isEqualTo(last);
     }

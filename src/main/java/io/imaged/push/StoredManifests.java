@@ -1,4 +1,7 @@
-package io.imaged.transfer;
+package io.imaged.push;
+
+import io.imaged.push.PushService;
+import io.imaged.push.StoredManifests;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,4 +1,9 @@
-package io.imaged.transfer;
+package io.imaged.pull;
+
+import io.imaged.transfer.TransferSlots;
+
+import io.imaged.pull.LayerDownloads;
+import io.imaged.pull.LayerFetcher;
 
 import io.imaged.config.ImagedProperties;
 import io.imaged.digest.Digest;

@@ -1,4 +1,8 @@
-package io.imaged.transfer;
+package io.imaged.pull;
+
+import io.imaged.pull.LayerFetcher;
+import io.imaged.pull.DownloadAttempt;
+import io.imaged.pull.ChunkPipe;
 
 import io.imaged.layer.Decompression;
 import io.imaged.layer.TarMeasurement;

@@ -1,4 +1,6 @@
-package io.imaged.transfer;
+package io.imaged.pull;
+
+import io.imaged.pull.ChunkPipe;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,12 @@
-package io.imaged.transfer;
+package io.imaged.push;
+
+import io.imaged.transfer.TransferSlots;
+
+import io.imaged.push.PushService;
+import io.imaged.push.LayerUploads;
+import io.imaged.push.BlobSender;
+import io.imaged.push.LayerCompressor;
+import io.imaged.push.Cancellation;
 
 import io.imaged.oci.MediaTypes;
 

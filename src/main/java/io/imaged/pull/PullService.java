@@ -1,4 +1,8 @@
-package io.imaged.transfer;
+package io.imaged.pull;
+
+import io.imaged.pull.PullService;
+import io.imaged.pull.LayerDownloads;
+import io.imaged.pull.LayerFetcher;
 
 import io.imaged.progress.ProgressOutput;
 import io.imaged.oci.Descriptor;

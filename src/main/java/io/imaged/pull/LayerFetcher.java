@@ -1,4 +1,10 @@
-package io.imaged.transfer;
+package io.imaged.pull;
+
+import io.imaged.transfer.SingleFlight;
+
+import io.imaged.pull.LayerFetcher;
+import io.imaged.pull.DownloadAttempt;
+import io.imaged.pull.ChunkPipe;
 
 import io.imaged.error.ClientGoneException;
 

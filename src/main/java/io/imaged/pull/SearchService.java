@@ -1,4 +1,6 @@
-package io.imaged.transfer;
+package io.imaged.pull;
+
+import io.imaged.pull.SearchService;
 
 import io.imaged.config.ImagedProperties;
 import io.imaged.error.ImagedException;

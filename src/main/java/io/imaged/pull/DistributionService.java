@@ -1,4 +1,8 @@
-package io.imaged.transfer;
+package io.imaged.pull;
+
+import io.imaged.pull.PullService;
+import io.imaged.pull.DistributionService;
+import io.imaged.pull.SearchService;
 
 import io.imaged.oci.Descriptor;
 import io.imaged.oci.ManifestCodec;

@@ -1,4 +1,8 @@
-package io.imaged.transfer;
+package io.imaged.push;
+
+import io.imaged.transfer.SingleFlight;
+
+import io.imaged.push.LayerCompressor;
 
 import io.imaged.oci.MediaTypes;
 

@@ -1,4 +1,8 @@
-package io.imaged.transfer;
+package io.imaged.push;
+
+import io.imaged.push.LayerUploads;
+import io.imaged.push.BlobSender;
+import io.imaged.push.Cancellation;
 
 import io.imaged.error.ClientGoneException;
 

@@ -1,4 +1,6 @@
-package io.imaged.transfer;
+package io.imaged.pull;
+
+import io.imaged.pull.ChunkPipe;
 
 import java.io.IOException;
 import java.io.InputStream;

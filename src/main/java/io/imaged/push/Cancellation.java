@@ -1,4 +1,6 @@
-package io.imaged.transfer;
+package io.imaged.push;
+
+import io.imaged.push.Cancellation;
 
 import io.imaged.error.ClientGoneException;
 
