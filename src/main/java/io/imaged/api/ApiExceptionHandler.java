@@ -99,7 +99,7 @@ public class ApiExceptionHandler {
     @ExceptionHandler(Exception.class)
     ResponseEntity<Object> internal(Exception e, HttpServletRequest request) {
         if (TomcatErrors.isMalformedBody(e)) return malformedBody(request);
-        if (isClientAbort(e)) {
+        if (TomcatErrors.isClientAbort(e)) {
             // Tomcat's word for a connection the client closed while we read or wrote it
             Object uri = request.getAttribute(jakarta.servlet.RequestDispatcher.ERROR_REQUEST_URI);
             log.info("{}: the client went away", uri != null ? uri : request.getRequestURI());
@@ -109,13 +109,6 @@ public class ApiExceptionHandler {
         // a failure of the store's own files is worded without its paths, and no message names a Java class
         return body(request, HttpStatus.INTERNAL_SERVER_ERROR,
                 ErrorMessages.safe(io.imaged.store.StoreErrors.message(e), "internal server error"));
-    }
-
-    private static boolean isClientAbort(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof org.apache.catalina.connector.ClientAbortException) return true;
-        }
-        return false;
     }
 
     private static ResponseEntity<Object> body(HttpServletRequest request, HttpStatus status, String message) {

@@ -76,7 +76,8 @@ public class ImageCreateController {
             });
         }
         if (fromImage != null && !fromImage.isEmpty()) {
-            ProgressOutput out = puller.output(response);
+            // made on the request's thread, before the work is handed over (LongRequests wires the client-left signal)
+            ProgressOutput out = JsonMessages.to(response, json);
             return longRequests.answer(out, () -> {
                 puller.pull(fromImage, tag, platformOf, request, response, out);
                 return null; // the progress stream has been written

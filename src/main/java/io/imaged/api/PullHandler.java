@@ -6,7 +6,6 @@ import io.imaged.progress.ProgressOutput;
 import io.imaged.pull.PullService;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
@@ -23,11 +22,6 @@ public class PullHandler {
     public PullHandler(PullService pulls, ObjectMapper json) {
         this.pulls = pulls;
         this.json = json;
-    }
-
-    /** The output the pull's progress goes to; made on the request's thread, before the work is handed over. */
-    public ProgressOutput output(HttpServletResponse response) throws IOException {
-        return JsonMessages.to(response, json);
     }
 
     public void pull(String fromImage, String tag, String platform, HttpServletRequest request,

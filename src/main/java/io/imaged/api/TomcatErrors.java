@@ -50,6 +50,14 @@ final class TomcatErrors {
         return false;
     }
 
+    /** Tomcat's word for a connection the client closed while it was read or written. */
+    static boolean isClientAbort(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.catalina.connector.ClientAbortException) return true;
+        }
+        return false;
+    }
+
     /** The client closed the connection before its body ended: Tomcat's ClientAbortException over an end of stream. */
     static boolean clientWentAway(Throwable cause) {
         boolean abort = false;
