@@ -3,7 +3,6 @@ package io.imaged.layer;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.zip.GZIPInputStream;
 
 /**

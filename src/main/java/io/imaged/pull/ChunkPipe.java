@@ -1,7 +1,5 @@
 package io.imaged.pull;
 
-import io.imaged.pull.ChunkPipe;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;

@@ -1,9 +1,5 @@
 package io.imaged.pull;
 
-import io.imaged.pull.PullService;
-import io.imaged.pull.DistributionService;
-import io.imaged.pull.SearchService;
-
 import io.imaged.oci.Descriptor;
 import io.imaged.oci.ManifestCodec;
 

@@ -1,9 +1,5 @@
 package io.imaged.pull;
 
-import io.imaged.pull.LayerFetcher;
-import io.imaged.pull.DownloadAttempt;
-import io.imaged.pull.ChunkPipe;
-
 import io.imaged.layer.Decompression;
 import io.imaged.layer.TarMeasurement;
 import io.imaged.layer.HashingInputStream;
@@ -14,6 +10,7 @@ import io.imaged.registry.RegistrySession;
 import io.imaged.registry.Retrying;
 import io.imaged.digest.Digest;
 import io.imaged.store.Store;
+import io.imaged.transfer.TransferManager;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -27,7 +24,6 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -42,7 +38,7 @@ final class DownloadAttempt {
     private static final int PIPE_BUFFERS = 4;
     private static final int PIPE_BUFFER_BYTES = 256 * 1024;
     private final Store store;
-    private final ExecutorService measurers;
+    private final TransferManager transfers;
     private final RegistrySession session;
     private final Digest digest;
     private final long size;
@@ -56,10 +52,10 @@ final class DownloadAttempt {
     boolean restartedFromZero;
     IOException networkFailure;
 
-    DownloadAttempt(Store store, ExecutorService measurers, RegistrySession session, Digest digest, long size, Path part,
+    DownloadAttempt(Store store, TransferManager transfers, RegistrySession session, Digest digest, long size, Path part,
                     long have, LayerFetcher.Listener listener, int restartsSoFar) {
         this.store = store;
-        this.measurers = measurers;
+        this.transfers = transfers;
         this.session = session;
         this.digest = digest;
         this.size = size;
@@ -122,7 +118,7 @@ final class DownloadAttempt {
             HashingInputStream all = new HashingInputStream(new SequenceInputStream(local, network), sha, null);
             // this thread: network, partial file, blob hash; a measurer thread: inflate, diff ID, tar headers
             ChunkPipe pipe = new ChunkPipe(PIPE_BUFFERS, PIPE_BUFFER_BYTES);
-            Future<TarMeasurement> measuring = measurers.submit(() -> {
+            Future<TarMeasurement> measuring = transfers.beside(() -> {
                 // closing the decompressor frees its native zlib/zstd state now rather than at some later GC
                 try (InputStream in = pipe.reader(); InputStream tar = Decompression.detect(in)) {
                     return TarMeasurer.measure(tar, null);

@@ -1,13 +1,6 @@
 package io.imaged.pull;
 
-import io.imaged.transfer.SingleFlight;
-
-import io.imaged.pull.LayerFetcher;
-import io.imaged.pull.DownloadAttempt;
-import io.imaged.pull.ChunkPipe;
-
 import io.imaged.error.ClientGoneException;
-
 import io.imaged.config.ImagedProperties;
 import io.imaged.layer.Decompression;
 import io.imaged.layer.TarMeasurement;
@@ -18,6 +11,9 @@ import io.imaged.digest.Digest;
 import io.imaged.store.Lease;
 import io.imaged.store.PartialDownloads;
 import io.imaged.store.Store;
+import io.imaged.transfer.Cancellation;
+import io.imaged.transfer.SingleFlight;
+import io.imaged.transfer.TransferManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -27,11 +23,6 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Downloads one layer blob in a single streaming pass: the bytes from the network are appended to a resumable
@@ -58,22 +49,13 @@ public class LayerFetcher {
     private final PartialDownloads partials;
     private final ImagedProperties props;
     private final SingleFlight<Digest, Fetched> downloads = new SingleFlight<>();
-    /** Measurer threads; one per layer being fetched, so the pool grows with the downloads and no further. */
-    private final ExecutorService measurers = Executors.newCachedThreadPool(new ThreadFactory() {
-        private final AtomicInteger n = new AtomicInteger();
+    private final TransferManager transfers;
 
-        @Override
-        public Thread newThread(Runnable r) {
-            Thread t = new Thread(r, "layer-measure-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        }
-    });
-
-    public LayerFetcher(Store store, ImagedProperties props) {
+    public LayerFetcher(Store store, ImagedProperties props, TransferManager transfers) {
         this.store = store;
         this.partials = store.partials();
         this.props = props;
+        this.transfers = transfers;
     }
 
     /**
@@ -105,10 +87,8 @@ public class LayerFetcher {
                 if (store.blobs().exists(f.blob())) return f;
             } catch (SingleFlight.JoinedRunFailed e) {
                 Throwable c = e.getCause();
-                // the other pull's client left: carry on ourselves, from where it stopped
-                if (!(c instanceof ClientGoneException) && !(c instanceof CancellationException)) {
-                    throw SingleFlight.unwrap(e);
-                }
+                // the other pull was stopped (its client left): carry on ourselves, from where it stopped
+                if (!Cancellation.isStop(c)) throw SingleFlight.unwrap(e);
             }
         }
     }
@@ -143,7 +123,7 @@ public class LayerFetcher {
                 have = 0;
             }
             if (furthest < 0) furthest = have;
-            DownloadAttempt attempt = new DownloadAttempt(store, measurers, session, digest, size, part, have, listener, restarts);
+            DownloadAttempt attempt = new DownloadAttempt(store, transfers, session, digest, size, part, have, listener, restarts);
             try {
                 Fetched f = attempt.run(mediaType);
                 store.blobs().adoptLocalFile(part, digest);

@@ -1,9 +1,5 @@
 package io.imaged.pull;
 
-import io.imaged.pull.PullService;
-import io.imaged.pull.LayerDownloads;
-import io.imaged.pull.LayerFetcher;
-
 import io.imaged.progress.ProgressOutput;
 import io.imaged.oci.Descriptor;
 import io.imaged.oci.ImageManifest;

@@ -1,7 +1,5 @@
 package io.imaged.pull;
 
-import io.imaged.pull.SearchService;
-
 import io.imaged.config.ImagedProperties;
 import io.imaged.error.ImagedException;
 import io.imaged.reference.ImageReference;

@@ -1,10 +1,6 @@
 package io.imaged.push;
 
-import io.imaged.push.LayerUploads;
-import io.imaged.push.BlobSender;
-import io.imaged.push.Cancellation;
-
-import io.imaged.error.ClientGoneException;
+import io.imaged.transfer.Cancellation;
 
 import io.imaged.progress.ProgressOutput;
 
@@ -160,12 +156,7 @@ final class BlobSender {
             long now = System.nanoTime();
             if (now - last < PROGRESS_INTERVAL_NANOS && current < total) return;
             last = now;
-            try {
-                out.progress(id, "Pushing", current, total);
-            } catch (ClientGoneException gone) {
-                // not retryable: the push is cancelled
-                throw new Cancellation.Gone();
-            }
+            out.progress(id, "Pushing", current, total);
         }
     }
 }

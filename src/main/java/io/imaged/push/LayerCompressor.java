@@ -2,8 +2,6 @@ package io.imaged.push;
 
 import io.imaged.transfer.SingleFlight;
 
-import io.imaged.push.LayerCompressor;
-
 import io.imaged.oci.MediaTypes;
 
 import io.imaged.store.BlobStore;

@@ -1,10 +1,5 @@
 package io.imaged.push;
 
-import io.imaged.push.PushService;
-import io.imaged.push.LayerUploads;
-import io.imaged.push.StoredManifests;
-import io.imaged.push.LayerCompressor;
-
 import io.imaged.progress.ProgressOutput;
 import io.imaged.oci.Descriptor;
 import io.imaged.oci.ManifestCodec;

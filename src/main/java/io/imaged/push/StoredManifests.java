@@ -1,8 +1,5 @@
 package io.imaged.push;
 
-import io.imaged.push.PushService;
-import io.imaged.push.StoredManifests;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.imaged.digest.Digest;

@@ -7,6 +7,8 @@ import io.imaged.config.ImagedProperties;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
+import io.imaged.error.ClientGoneException;
+
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.http.HttpTimeoutException;
@@ -33,6 +35,7 @@ public class Retrying {
     }
 
     public static boolean retryable(Throwable t) {
+        if (ClientGoneException.in(t)) return false;
         // an operation cancelled while the HTTP client was sending its body (the client went away): the client
         // reports the interrupted body read wrapped in a plain IOException, which must not be retried either
         for (Throwable c = t.getCause(); c != null && c != c.getCause(); c = c.getCause()) {

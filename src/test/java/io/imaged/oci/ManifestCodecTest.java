@@ -1,6 +1,5 @@
 package io.imaged.oci;
 
-import io.imaged.oci.Platform;
 import io.imaged.digest.Digest;
 import org.junit.jupiter.api.Test;
 

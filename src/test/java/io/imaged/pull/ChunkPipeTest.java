@@ -1,10 +1,7 @@
 package io.imaged.pull;
 
-import io.imaged.pull.ChunkPipe;
-
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Random;

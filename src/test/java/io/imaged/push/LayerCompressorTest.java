@@ -1,7 +1,5 @@
 package io.imaged.push;
 
-import io.imaged.push.LayerCompressor;
-
 import io.imaged.oci.MediaTypes;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;

@@ -173,7 +173,7 @@ class PushCancelIT {
             if (!threads.contains("io.imaged.push.PushService") && !threads.contains("io.imaged.push.LayerUploads")) break;
             Thread.sleep(200);
         } while (System.nanoTime() < deadline);
-        assertThat(threads).as("imaged threads").contains("layer-upload").doesNotContain("io.imaged.push.PushService")
+        assertThat(threads).as("imaged threads").contains("imaged-transfer-").doesNotContain("io.imaged.push.PushService")
                 .doesNotContain("io.imaged.push.LayerUploads");
         Thread.sleep(1000);
         assertThat(proxy.bytesUp()).as("bytes sent after the cancel").isEqualTo(last);
