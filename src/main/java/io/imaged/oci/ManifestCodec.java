@@ -97,11 +97,8 @@ public final class ManifestCodec {
         if (!Digest.isValid(digest)) throw new InvalidManifestException("invalid manifest: bad descriptor: " + what + " has an invalid digest \"" + digest + "\"");
         JsonNode size = d.get("size");
         if (size != null && !size.isIntegralNumber()) throw new InvalidManifestException("invalid manifest: bad descriptor: " + what + " " + digest + " has an invalid size");
-        Platform platform = null;
         JsonNode p = d.get("platform");
-        if (p != null && p.isObject()) {
-            platform = new Platform(p.path("os").asText(""), p.path("architecture").asText(""), p.path("variant").asText(""));
-        }
+        Platform platform = p != null && p.isObject() ? platformOf(p) : null;
         Map<String, String> annotations = new LinkedHashMap<>();
         d.path("annotations").fields().forEachRemaining(e -> annotations.put(e.getKey(), e.getValue().asText("")));
         return new Descriptor(d.path("mediaType").asText(""), Digest.parse(digest), size == null ? -1 : size.asLong(),
@@ -118,14 +115,28 @@ public final class ManifestCodec {
         out.put("digest", d.digest().toString());
         out.put("size", d.size());
         if (!d.annotations().isEmpty()) out.put("annotations", d.annotations());
-        if (d.platform() != null) {
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("architecture", d.platform().architecture());
-            p.put("os", d.platform().os());
-            if (!d.platform().variant().isEmpty()) p.put("variant", d.platform().variant());
-            out.put("platform", p);
-        }
+        if (d.platform() != null) out.put("platform", d.platform().fields());
         return out;
+    }
+
+    /**
+     * The platform fields of an index entry's {@code platform} object or of an image config (both use the OCI
+     * names: architecture, os, os.version, os.features, variant).
+     */
+    public static Platform platformOf(JsonNode p) {
+        List<String> features = new ArrayList<>();
+        p.path("os.features").forEach(f -> features.add(f.asText("")));
+        return new Platform(p.path("os").asText(""), p.path("architecture").asText(""), p.path("variant").asText(""),
+                p.path("os.version").asText(""), features);
+    }
+
+    /** The platform an image config names; an unreadable config is an invalid manifest's fault. */
+    public static Platform configPlatform(byte[] config) throws InvalidManifestException {
+        try {
+            return platformOf(JSON.readTree(config));
+        } catch (IOException e) {
+            throw new InvalidManifestException("invalid image config: " + e.getMessage());
+        }
     }
 
     /**

@@ -2,10 +2,27 @@ package io.imaged.oci;
 
 import io.imaged.error.ImagedException;
 
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
-/** An OS/architecture/variant triple as in {@code linux/arm64/v8}; the default is the host's. */
-public record Platform(String os, String architecture, String variant) {
+/**
+ * An OS/architecture/variant triple as in {@code linux/arm64/v8} (the default is the host's), with the OS version and
+ * features an index entry or image config may add (Windows images: {@code os.version}, {@code os.features});
+ * those two take no part in choosing a platform, as in containerd.
+ */
+public record Platform(String os, String architecture, String variant, String osVersion, List<String> osFeatures) {
+
+    public Platform {
+        variant = variant == null ? "" : variant;
+        osVersion = osVersion == null ? "" : osVersion;
+        osFeatures = osFeatures == null ? List.of() : List.copyOf(osFeatures);
+    }
+
+    public Platform(String os, String architecture, String variant) {
+        this(os, architecture, variant, "", List.of());
+    }
 
     /** containerd's isKnownOS / isKnownArch (Go's GOOS and GOARCH lists). */
     private static final java.util.Set<String> KNOWN_OS = java.util.Set.of("aix", "android", "darwin", "dragonfly",
@@ -81,6 +98,17 @@ public record Platform(String os, String architecture, String variant) {
         String ov = otherVariant == null ? "" : otherVariant;
         if (architecture.equals("arm64") && ov.equals("v8")) ov = "";
         return variant.isEmpty() || variant.equals(ov);
+    }
+
+    /** Its JSON fields in the order Go's {@code ocispec.Platform} writes them, empty ones left out. */
+    public Map<String, Object> fields() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (!architecture.isEmpty()) out.put("architecture", architecture);
+        if (!os.isEmpty()) out.put("os", os);
+        if (!osVersion.isEmpty()) out.put("os.version", osVersion);
+        if (!osFeatures.isEmpty()) out.put("os.features", osFeatures);
+        if (!variant.isEmpty()) out.put("variant", variant);
+        return out;
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.imaged.pull;
 import io.imaged.oci.Descriptor;
 import io.imaged.oci.ManifestCodec;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,7 +16,6 @@ import io.imaged.registry.RegistrySession;
 import org.springframework.stereotype.Service;
 
 import java.io.IOException;
-import java.util.List;
 
 /**
  * Registry queries that store nothing: {@code GET /distribution/{name}/json} (descriptor and platforms of what a
@@ -45,32 +43,19 @@ public class DistributionService {
                 d.put("size", m.bytes().length);
                 ArrayNode platforms = out.putArray("Platforms");
                 if (MediaTypes.isIndex(m.mediaType())) {
-                    // the platforms are echoed as the registry wrote them, os.version and os.features included
-                    JsonNode doc = json.readTree(m.bytes());
-                    for (JsonNode e : doc.path("manifests")) {
-                        if (e.has("platform")) platforms.add(platform(e.path("platform")));
+                    for (Descriptor e : ManifestCodec.parseIndex(m.bytes(), m.mediaType()).manifests()) {
+                        if (e.platform() != null) platforms.addPOJO(e.platform().fields());
                     }
                 } else if (MediaTypes.isManifest(m.mediaType())) {
                     Descriptor cfg = ManifestCodec.parseManifest(m.bytes(), m.mediaType()).config();
                     byte[] config = s.getBlobBytes(cfg.digest(), cfg.size(), PullService.MAX_CONFIG_BYTES);
-                    platforms.add(platform(json.readTree(config)));
+                    platforms.addPOJO(ManifestCodec.configPlatform(config).fields());
                 }
                 return out;
             });
         } catch (IOException e) {
             throw RegistryErrors.ofQuery(e);
         }
-    }
-
-    /** A platform object with the OCI field order, empty fields left out. */
-    private ObjectNode platform(JsonNode src) {
-        ObjectNode p = json.createObjectNode();
-        for (String f : List.of("architecture", "os", "os.version", "os.features", "variant")) {
-            JsonNode v = src.get(f);
-            if (v == null || v.isNull() || (v.isTextual() && v.asText().isEmpty()) || (v.isArray() && v.isEmpty())) continue;
-            p.set(f, v);
-        }
-        return p;
     }
 
     /**

@@ -59,6 +59,25 @@ class ManifestCodecTest {
     }
 
     @Test
+    void keepsTheWindowsPlatformFieldsAndWritesThemInGoOrder() throws Exception {
+        String a = Digest.sha256("a").toString();
+        byte[] index = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_INDEX + "\",\"manifests\":["
+                + "{\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"digest\":\"" + a + "\",\"size\":10,"
+                + "\"platform\":{\"os.features\":[\"win32k\"],\"variant\":\"\",\"os\":\"windows\","
+                + "\"os.version\":\"10.0.20348.2340\",\"architecture\":\"amd64\"}}]}").getBytes(StandardCharsets.UTF_8);
+        Platform p = ManifestCodec.parseIndex(index, MediaTypes.OCI_INDEX).manifests().get(0).platform();
+        assertThat(p.osVersion()).isEqualTo("10.0.20348.2340");
+        assertThat(p.osFeatures()).containsExactly("win32k");
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(p.fields())).isEqualTo(
+                "{\"architecture\":\"amd64\",\"os\":\"windows\",\"os.version\":\"10.0.20348.2340\",\"os.features\":[\"win32k\"]}");
+        assertThat(ManifestCodec.configPlatform("{\"architecture\":\"arm64\",\"os\":\"linux\",\"variant\":\"v8\",\"rootfs\":{}}"
+                .getBytes(StandardCharsets.UTF_8)).fields()).containsExactly(
+                java.util.Map.entry("architecture", "arm64"), java.util.Map.entry("os", "linux"), java.util.Map.entry("variant", "v8"));
+        assertThatThrownBy(() -> ManifestCodec.configPlatform("not json".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(InvalidManifestException.class);
+    }
+
+    @Test
     void schema1IsToldByItsVersion() {
         assertThat(ManifestCodec.mediaTypeOf("{\"schemaVersion\":1,\"name\":\"x\"}".getBytes(StandardCharsets.UTF_8),
                 MediaTypes.DOCKER_MANIFEST)).isEqualTo(MediaTypes.DOCKER_SCHEMA1_SIGNED);
