@@ -108,7 +108,7 @@ public class ApiExceptionHandler {
         log.error("request failed", e);
         // a failure of the store's own files is worded without its paths, and no message names a Java class
         return body(request, HttpStatus.INTERNAL_SERVER_ERROR,
-                ErrorMessages.safe(io.imaged.store.StoreErrors.message(e), "internal server error"));
+                ErrorMessages.of(e, "internal server error"));
     }
 
     private static ResponseEntity<Object> body(HttpServletRequest request, HttpStatus status, String message) {

@@ -1,6 +1,7 @@
 package io.imaged.progress;
 
 import io.imaged.error.ClientGoneException;
+import io.imaged.error.ErrorMessages;
 import io.imaged.error.ImagedException;
 
 import java.io.IOException;
@@ -82,7 +83,7 @@ public class ProgressOutput {
             }
             boolean expected = e instanceof IOException || e instanceof ImagedException;
             // what the client reads never names a Java class nor a file of the data root (an unexpected failure is logged with its trace)
-            String msg = io.imaged.error.ErrorMessages.safe(io.imaged.store.StoreErrors.message(e), "internal error");
+            String msg = ErrorMessages.of(e, "internal error");
             log.info("{} of {} failed: {}", operation, subject, msg);
             if (!expected) log.warn(operation + " failure", e);
             try {
