@@ -1,6 +1,7 @@
 package io.imaged.e2e;
 
 import io.imaged.testsupport.ImagedJvm;
+import io.imaged.testsupport.Tools;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,7 +14,6 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A peer client's own test suite: the image parts of docker-py's integration tests, run by
@@ -25,9 +25,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Beside it, imaged's own docker-py tests (our code, in {@code src/test/python/imaged-py}) run the same way; they need no
  * outside sources, so CI runs them wherever python3 has docker-py and pytest ({@code .ci/run} installs them).
  *
- * <p>Skipped (not failed) only where the suite cannot run at all: no python3 with the {@code docker} and
- * {@code pytest} modules, or no docker-py test sources (a directory holding docker-py's {@code tests/} package, from
- * {@code -Ddocker-py.tests=}, {@code DOCKER_PY_TESTS} or {@code src/test/python/docker-py}).
+ * <p>docker-py's test sources (tag 7.1.0, Apache-2.0) are kept in {@code src/test/python/docker-py} (or named by
+ * {@code -Ddocker-py.tests=} / {@code DOCKER_PY_TESTS}). Without python3 with the {@code docker} and {@code pytest}
+ * modules, or without the sources, the tests fail in CI and are skipped elsewhere, with the reason.
  */
 @Order(1) // one of the longest: started first
 class DockerPySuiteIT {
@@ -44,7 +44,7 @@ class DockerPySuiteIT {
     void dockerPyImageTestsPass(String apiVersion) throws Exception {
         assumePython();
         Path tests = testSources();
-        assumeTrue(Files.isDirectory(tests.resolve("tests/integration")),
+        Tools.requireThat(Files.isDirectory(tests.resolve("tests/integration")),
                 "no docker-py test sources at " + tests.toAbsolutePath() + " (set -Ddocker-py.tests or DOCKER_PY_TESTS)");
         runSuite(tests, null, apiVersion, MIN_PASSED);
     }
@@ -63,7 +63,7 @@ class DockerPySuiteIT {
 
     private static void assumePython() throws Exception {
         // the runner takes python3 from PATH or Debian's /usr/bin/python3, whichever has both modules
-        assumeTrue(run(Path.of("."), "python3", "-c", "import docker, pytest") == 0
+        Tools.requireThat(run(Path.of("."), "python3", "-c", "import docker, pytest") == 0
                         || run(Path.of("."), "/usr/bin/python3", "-c", "import docker, pytest") == 0,
                 "python3 with the docker and pytest modules is needed (apt-get install python3-docker python3-pytest)");
     }

@@ -27,6 +27,13 @@ public final class Tools {
         Assumptions.abort(why);
     }
 
+    /** A need that is no command (a module, a source tree): unmet, it fails the test in CI and skips it elsewhere. */
+    public static void requireThat(boolean met, String why) {
+        if (met) return;
+        if (inCi()) throw new AssertionError("CI: " + why);
+        Assumptions.abort(why);
+    }
+
     public static boolean inCi() {
         String ci = System.getenv("CI");
         return ci != null && !ci.isBlank() && !ci.equalsIgnoreCase("false");
