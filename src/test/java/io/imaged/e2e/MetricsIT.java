@@ -20,10 +20,15 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
 import java.net.URI;
+import java.net.UnixDomainSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -36,7 +41,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@code /actuator/prometheus} of the packaged daemon while the real docker CLI pulls from a real registry (behind a
  * fault proxy: a manifest answered 503 once, a layer cut once and resumed, a layer the registry never serves), pushes,
- * imports, saves and loads: each counter moves by exactly what was done, and the store's gauges say what the API says.
+ * imports, saves and loads (one load abandoned halfway): each counter moves by exactly what was done, and the store's gauges say what the API says.
  */
 @ImagedTest
 class MetricsIT {
@@ -97,6 +102,20 @@ class MetricsIT {
         Path garbage = Files.write(dir.resolve("garbage.tar"), "not an archive".getBytes());
         DockerCli.Result badLoad = docker.run("load", "-i", garbage.toString());
         assertThat(badLoad.exitCode()).isNotZero();
+        // a load whose client leaves halfway through the upload is cancelled, not failed
+        byte[] whole = Files.readAllBytes(archive);
+        try (SocketChannel gone = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            gone.connect(UnixDomainSocketAddress.of(imaged.socket()));
+            gone.write(ByteBuffer.wrap(("POST /images/load HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + whole.length
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
+            gone.write(ByteBuffer.wrap(whole, 0, whole.length / 2));
+            Thread.sleep(500); // leave once the load is reading (see StreamsIT)
+        }
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (scrape().get("imaged_loads_total{outcome=\"cancelled\"}") < 1.0) {
+            assertThat(System.nanoTime()).as("the abandoned load is counted").isLessThan(deadline);
+            Thread.sleep(100);
+        }
 
         Map<String, Double> m = scrape();
         assertThat(m).containsEntry("imaged_pulls_total{outcome=\"succeeded\"}", 2.0)
@@ -107,6 +126,7 @@ class MetricsIT {
                 .containsEntry("imaged_saves_total{outcome=\"succeeded\"}", 1.0)
                 .containsEntry("imaged_loads_total{outcome=\"succeeded\"}", 1.0)
                 .containsEntry("imaged_loads_total{outcome=\"failed\"}", 1.0)
+                .containsEntry("imaged_loads_total{outcome=\"cancelled\"}", 1.0)
                 .containsEntry("imaged_imports_total{outcome=\"succeeded\",source=\"body\"}", 1.0)
                 .containsEntry("imaged_imports_total{outcome=\"succeeded\",source=\"url\"}", 0.0)
                 .containsEntry("imaged_layer_downloads_resumed_total", 1.0)
