@@ -42,6 +42,12 @@ public class ApiExceptionHandler {
         return body(request, status, ErrorMessages.safe(e.getMessage(), status.getReasonPhrase().toLowerCase(java.util.Locale.ROOT)));
     }
 
+    /** A runtime endpoint of the spec on a daemon without a runtime ({@link NoRuntimeController}). */
+    @ExceptionHandler(NoRuntimeController.NotImplemented.class)
+    ResponseEntity<Object> notImplemented(NoRuntimeController.NotImplemented e, HttpServletRequest request) {
+        return body(request, HttpStatus.NOT_IMPLEMENTED, e.getMessage());
+    }
+
     @ExceptionHandler(NoResourceFoundException.class)
     ResponseEntity<Object> notFound(NoResourceFoundException e, HttpServletRequest request) {
         return body(request, HttpStatus.NOT_FOUND, "page not found");

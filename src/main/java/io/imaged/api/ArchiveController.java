@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.archive.LoadService;
 import io.imaged.archive.SaveService;
 import io.imaged.error.ImagedException;
+import io.imaged.metrics.OperationMetrics;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
@@ -41,7 +42,7 @@ public class ArchiveController {
     @GetMapping("/images/{name}/get")
     public WebAsyncTask<Void> saveOne(@PathVariable String name, @RequestParam(required = false) String platform,
                                       HttpServletResponse response) {
-        return longRequests.answer(() -> save(List.of(name), platform, response));
+        return longRequests.answer(OperationMetrics.Kind.SAVE, () -> save(List.of(name), platform, response));
     }
 
     @Operation(summary = "Export several images")
@@ -51,7 +52,7 @@ public class ArchiveController {
         // each names= value as sent (Spring's List binding splits one value at commas and trims it, so
         // "busybox:1.36%00" became "busybox:1.36"); the parameter stays declared for the API document
         List<String> each = QueryValues.all(request, "names");
-        return longRequests.answer(() -> save(each, platform, response));
+        return longRequests.answer(OperationMetrics.Kind.SAVE, () -> save(each, platform, response));
     }
 
     /** Resolves every name first (a 404 is still a plain error), then streams the tar straight to the client. */
@@ -73,10 +74,11 @@ public class ArchiveController {
         // the body is read on the upload pool, not on a Tomcat worker (see LongRequests); a body that stalls or a
         // client that leaves is not a load error: LongRequests answers 400 or logs one line, and nothing is stored
         RequestBody body = RequestBody.of(request);
-        return longRequests.upload("load", body, () -> load(quiet, body, response));
+        ProgressOutput out = JsonMessages.toWithLf(response, json);
+        return longRequests.upload(OperationMetrics.Kind.LOAD, body, out, () -> load(quiet, body, response, out));
     }
 
-    private Void load(boolean quiet, RequestBody body, HttpServletResponse response) throws IOException {
+    private Void load(boolean quiet, RequestBody body, HttpServletResponse response, ProgressOutput out) throws IOException {
         // everything is checked and stored before the answer starts; still, like dockerd, a failed load is a 200
         // whose JSON stream holds the error (docker-py's images.load raises ImageLoadError only from there, and the
         // CLI prints it without "Error response from daemon: ")
@@ -86,11 +88,10 @@ public class ArchiveController {
         } catch (ImagedException e) {
             if (body.failure() != RequestBody.Failure.NONE) throw e; // the body's fault, not the archive's
             JsonMessages.begin(response);
-            JsonMessages.toWithLf(response, json).error(e.getMessage());
+            out.error(e.getMessage());
             return null;
         }
         JsonMessages.begin(response);
-        ProgressOutput out = JsonMessages.toWithLf(response, json);
         if (!quiet) {
             for (LoadService.LoadedLayer l : result.layers()) {
                 out.progress(l.diffId().shortHex(), "Loading layer", l.tarSize(), l.tarSize());

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.error.ImagedException;
 import io.imaged.image.ImportService;
 import io.imaged.image.UrlImporter;
+import io.imaged.metrics.OperationMetrics;
 import io.imaged.store.Image;
 import io.imaged.progress.ProgressOutput;
 import io.swagger.v3.oas.annotations.Operation;
@@ -57,10 +58,10 @@ public class ImageCreateController {
             // "ENV A=1,2" at the comma); the parameter stays declared for the API document
             ImportService.Request req = importer.prepare(repo, tag, fromSrc, message, QueryValues.all(request, "changes"), platformOf);
             if (!fromSrc.equals("-")) {
-                return longRequests.answer(() -> {
+                ProgressOutput out = JsonMessages.to(response, json);
+                return longRequests.answer(OperationMetrics.Kind.IMPORT_URL, out, () -> {
                     try (UrlImporter.Download download = urlImporter.open(fromSrc)) {
                         // the source answered: the import's progress is a 200 answer, its end (or error) the last line
-                        ProgressOutput out = JsonMessages.to(response, json);
                         JsonMessages.begin(response);
                         download.importTo(req, out);
                     }
@@ -69,7 +70,7 @@ public class ImageCreateController {
             }
             // the body is read on the upload pool, not on a Tomcat worker (see LongRequests)
             RequestBody body = RequestBody.of(request);
-            return longRequests.upload("import", body, () -> {
+            return longRequests.upload(OperationMetrics.Kind.IMPORT_BODY, body, () -> {
                 Image img = importer.importTar(req, body);
                 return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON)
                         .body("{\"status\":\"" + img.id() + "\"}\r\n");
@@ -78,7 +79,7 @@ public class ImageCreateController {
         if (fromImage != null && !fromImage.isEmpty()) {
             // made on the request's thread, before the work is handed over (LongRequests wires the client-left signal)
             ProgressOutput out = JsonMessages.to(response, json);
-            return longRequests.answer(out, () -> {
+            return longRequests.answer(OperationMetrics.Kind.PULL, out, () -> {
                 puller.pull(fromImage, tag, platformOf, request, response, out);
                 return null; // the progress stream has been written
             });

@@ -4,6 +4,9 @@ import io.imaged.error.ClientGoneException;
 
 import io.imaged.config.ImagedProperties;
 import io.imaged.error.ImagedException;
+import io.imaged.metrics.OperationMetrics;
+import io.imaged.metrics.OperationMetrics.Kind;
+import io.imaged.metrics.OperationMetrics.Outcome;
 import io.imaged.progress.ProgressOutput;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
@@ -33,9 +36,11 @@ public class LongRequests implements DisposableBean {
     private final ThreadPoolTaskExecutor uploads = pool("imaged-upload-", UPLOAD_THREADS);
     private final ThreadPoolTaskExecutor answers = pool("imaged-answer-", ANSWER_THREADS);
     private final Duration bodyTimeout;
+    private final OperationMetrics metrics;
 
-    public LongRequests(ImagedProperties props) {
+    public LongRequests(ImagedProperties props, OperationMetrics metrics) {
         this.bodyTimeout = props.requestBodyTimeout();
+        this.metrics = metrics;
     }
 
     /** Threads are made when needed and end after 30 s idle, so an idle daemon keeps none of them. */
@@ -56,8 +61,21 @@ public class LongRequests implements DisposableBean {
      * cannot decode a 400 "malformed ...", a client that went away a {@link ClientGoneException}; in every case the
      * services have stored nothing of it.
      */
-    <T> WebAsyncTask<T> upload(String what, RequestBody body, Callable<T> work) {
-        return new WebAsyncTask<>(null, uploads, () -> {
+    <T> WebAsyncTask<T> upload(Kind op, RequestBody body, Callable<T> work) {
+        return upload(op, body, null, work);
+    }
+
+    /**
+     * {@link #upload} whose answer is streamed to {@code out} (push, load): when the connection closes {@code out}
+     * learns that the client left, and the stream's last line tells the operation's outcome.
+     */
+    <T> WebAsyncTask<T> upload(Kind op, RequestBody body, ProgressOutput out, Callable<T> work) {
+        WebAsyncTask<T> task = new WebAsyncTask<>(null, uploads, metered(op, out, readingBody(op.word(), body, work)));
+        return out == null ? task : tellClientLeft(task, out);
+    }
+
+    private <T> Callable<T> readingBody(String what, RequestBody body, Callable<T> work) {
+        return () -> {
             try {
                 return work.call();
             } catch (Exception e) {
@@ -73,25 +91,47 @@ public class LongRequests implements DisposableBean {
                     default -> throw e;
                 }
             }
-        });
+        };
     }
 
-    /** A request whose answer streams for as long as the work lasts. */
-    <T> WebAsyncTask<T> answer(Callable<T> work) {
-        return new WebAsyncTask<>(null, answers, work);
+    /** A request whose answer streams for as long as the work lasts (save: the tar itself). */
+    <T> WebAsyncTask<T> answer(Kind op, Callable<T> work) {
+        return new WebAsyncTask<>(null, answers, metered(op, null, work));
     }
 
     /**
      * A streamed answer written to {@code out}: when the connection closes, Spring interrupts the work (an async
      * error cancels the task) and {@code out} learns that the client left, so the work ends as cancelled.
      */
-    <T> WebAsyncTask<T> answer(ProgressOutput out, Callable<T> work) {
-        return tellClientLeft(answer(work), out);
+    <T> WebAsyncTask<T> answer(Kind op, ProgressOutput out, Callable<T> work) {
+        return tellClientLeft(new WebAsyncTask<>(null, answers, metered(op, out, work)), out);
     }
 
-    /** {@link #upload} whose answer is streamed to {@code out} (push). */
-    <T> WebAsyncTask<T> upload(String what, RequestBody body, ProgressOutput out, Callable<T> work) {
-        return tellClientLeft(upload(what, body, work), out);
+    /**
+     * Counts the work's outcome and times it. Thrown, it failed — or was cancelled when the client went away; returned
+     * with a streamed answer ({@code out}), the stream says: a last error line is a failure inside the 200.
+     */
+    private <T> Callable<T> metered(Kind op, ProgressOutput out, Callable<T> work) {
+        return () -> {
+            OperationMetrics.Sample sample = metrics.start(op);
+            Outcome outcome = Outcome.FAILED;
+            try {
+                T result = work.call();
+                outcome = out == null ? Outcome.SUCCEEDED
+                        : out.gone() ? Outcome.CANCELLED : out.failed() ? Outcome.FAILED : Outcome.SUCCEEDED;
+                return result;
+            } catch (Exception e) {
+                outcome = clientLeft(e) || out != null && out.gone() ? Outcome.CANCELLED : Outcome.FAILED;
+                throw e;
+            } finally {
+                sample.end(outcome);
+            }
+        };
+    }
+
+    private static boolean clientLeft(Exception e) {
+        return e instanceof ClientGoneException || e instanceof org.springframework.web.context.request.async.AsyncRequestNotUsableException
+                || TomcatErrors.isClientAbort(e);
     }
 
     @SuppressWarnings("unchecked")

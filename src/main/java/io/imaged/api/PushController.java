@@ -2,6 +2,7 @@ package io.imaged.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.error.ImagedException;
+import io.imaged.metrics.OperationMetrics;
 import io.imaged.registry.AuthConfig;
 import io.imaged.progress.ProgressOutput;
 import io.imaged.push.PushService;
@@ -45,7 +46,7 @@ public class PushController {
         // their credentials as the body, so a body that stalls is answered as any upload's
         RequestBody body = RequestBody.of(request);
         ProgressOutput out = JsonMessages.to(response, json);
-        return longRequests.upload("push", body, out, () -> {
+        return longRequests.upload(OperationMetrics.Kind.PUSH, body, out, () -> {
             AuthConfig auth = credentials(request, body);
             PushService.Prepared prepared = pushes.prepare(name, tag, platform, auth);
             JsonMessages.begin(response);

@@ -15,6 +15,8 @@ import java.io.IOException;
 public class ProgressOutput {
     private final ProgressSink sink;
     private volatile boolean gone;
+    /** The stream's last word was an error: the operation failed after its 200 (metrics count it so). */
+    private volatile boolean failed;
     private final java.util.concurrent.CountDownLatch left = new java.util.concurrent.CountDownLatch(1);
 
     public ProgressOutput(ProgressSink sink) {
@@ -42,6 +44,7 @@ public class ProgressOutput {
     }
 
     public void error(String message) throws IOException {
+        failed = true;
         emit(new ProgressEvent.Failure(message));
     }
 
@@ -96,6 +99,11 @@ public class ProgressOutput {
 
     public boolean gone() {
         return gone;
+    }
+
+    /** Whether the stream reported a failure ({@link #error}, or {@link #run} ending in one). */
+    public boolean failed() {
+        return failed;
     }
 
     /**

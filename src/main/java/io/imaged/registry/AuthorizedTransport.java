@@ -32,18 +32,25 @@ final class AuthorizedTransport {
     private final Retrying retrying;
     private final ObjectMapper json;
     private final Duration timeout;
+    private final RegistryTraffic traffic;
     private final List<String> scopes = new CopyOnWriteArrayList<>();
     private volatile Challenge challenge;
     private volatile String authorization;
 
     AuthorizedTransport(RegistryEndpoint endpoint, AuthConfig auth, BearerTokenFetcher tokens, Retrying retrying,
-                        ObjectMapper json, Duration timeout) {
+                        ObjectMapper json, Duration timeout, RegistryTraffic traffic) {
+        this.traffic = traffic;
         this.endpoint = endpoint;
         this.auth = auth;
         this.tokens = tokens;
         this.retrying = retrying;
         this.json = json;
         this.timeout = timeout;
+    }
+
+    /** Where this session's traffic is counted (resumed downloads are {@link BlobReads}' to tell). */
+    RegistryTraffic traffic() {
+        return traffic;
     }
 
     /** Whether the registry asked for Basic credentials that this session does not have. */
@@ -205,9 +212,13 @@ final class AuthorizedTransport {
             request = HttpRequest.newBuilder(request, (name, value) -> true)
                     .timeout(timeout.plusSeconds(bodyBytes / MIN_UPLOAD_BYTES_PER_SECOND)).build();
         }
+        if (bodyBytes != 0 && request.bodyPublisher().isPresent()) {
+            request = HttpRequest.newBuilder(request, (name, value) -> true)
+                    .method(request.method(), CountingBodies.sent(request.bodyPublisher().get(), traffic::sent)).build();
+        }
         HttpClient http = endpoint.http();
         try {
-            return http.send(request, handler);
+            return http.send(request, CountingBodies.received(handler, traffic::received));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException(goMethod(method) + " \"" + uri + "\": interrupted");

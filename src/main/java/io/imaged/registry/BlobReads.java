@@ -43,6 +43,7 @@ final class BlobReads extends RegistryExchange {
                         + " with an unexpected range");
             }
             long total = m.group(3).equals("*") ? -1 : Long.parseLong(m.group(3));
+            transport.traffic().resumed();
             return new RegistrySession.BlobStream(new StallGuard(r.body(), timeout, "GET " + uri), offset, length, total);
         }
         byte[] err;

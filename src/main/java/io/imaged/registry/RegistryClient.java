@@ -23,9 +23,11 @@ public class RegistryClient {
     private final Retrying retrying;
     private final ImagedProperties props;
     private final ObjectMapper json;
+    private final RegistryTraffic traffic;
 
     public RegistryClient(EndpointResolver endpoints, BearerTokenFetcher tokens, Retrying retrying,
-                          ImagedProperties props, ObjectMapper json) {
+                          ImagedProperties props, ObjectMapper json, RegistryTraffic traffic) {
+        this.traffic = traffic;
         this.endpoints = endpoints;
         this.tokens = tokens;
         this.retrying = retrying;
@@ -48,7 +50,7 @@ public class RegistryClient {
      * with the scopes pull (and push) need.
      */
     public RegistrySession open(RegistryEndpoint endpoint, String repo, AuthConfig auth, boolean push) throws IOException {
-        RegistrySession s = new RegistrySession(endpoint, repo, auth, push, tokens, retrying, props, json);
+        RegistrySession s = new RegistrySession(endpoint, repo, auth, push, tokens, retrying, props, json, traffic);
         s.ping();
         endpoints.worked(endpoint);
         return s;
@@ -104,7 +106,7 @@ public class RegistryClient {
 
     /** docker.io's search, at Docker Hub's index (no {@code /v2/} ping: the index is not a registry). */
     public List<RegistrySession.SearchHit> searchDockerIoIndex(String query, int limit, AuthConfig auth) throws IOException {
-        return new RegistrySession(endpoints.dockerIoIndex(), null, auth, false, tokens, retrying, props, json).searchV1(query, limit);
+        return new RegistrySession(endpoints.dockerIoIndex(), null, auth, false, tokens, retrying, props, json, traffic).searchV1(query, limit);
     }
 
     /** Checks credentials against a registry: the {@code POST /auth} login; returns an identity token or null. */
@@ -114,7 +116,7 @@ public class RegistryClient {
         List<IOException> errors = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
             RegistryEndpoint e = list.get(i);
-            RegistrySession s = new RegistrySession(e, null, auth, false, tokens, retrying, props, json);
+            RegistrySession s = new RegistrySession(e, null, auth, false, tokens, retrying, props, json, traffic);
             try {
                 String token = s.login();
                 endpoints.worked(e);

@@ -28,11 +28,11 @@ public final class RegistrySession {
     private final Listings listings;
 
     RegistrySession(RegistryEndpoint endpoint, String repo, AuthConfig auth, boolean push, BearerTokenFetcher tokens,
-                    Retrying retrying, ImagedProperties props, ObjectMapper json) {
+                    Retrying retrying, ImagedProperties props, ObjectMapper json, RegistryTraffic traffic) {
         this.endpoint = endpoint;
         this.repo = repo;
         Duration timeout = props.registry().readTimeout();
-        this.transport = new AuthorizedTransport(endpoint, auth == null ? AuthConfig.ANONYMOUS : auth, tokens, retrying, json, timeout);
+        this.transport = new AuthorizedTransport(endpoint, auth == null ? AuthConfig.ANONYMOUS : auth, tokens, retrying, json, timeout, traffic);
         if (repo != null) transport.addScope("repository:" + repo + ":" + (push ? "pull,push" : "pull"));
         this.manifests = new ManifestExchange(endpoint, repo, transport, retrying, json, timeout, props.registry().maxManifestBytes());
         this.blobs = new BlobReads(endpoint, repo, transport, retrying, json, timeout);

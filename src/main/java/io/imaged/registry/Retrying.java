@@ -22,8 +22,16 @@ import java.util.concurrent.Callable;
 @Component
 public class Retrying {
     private final RetryConfig config;
+    private final RegistryTraffic traffic;
 
+    /** Retries that nobody counts (unit tests). */
     public Retrying(ImagedProperties props) {
+        this(props, RegistryTraffic.NONE);
+    }
+
+    @org.springframework.beans.factory.annotation.Autowired
+    public Retrying(ImagedProperties props, RegistryTraffic traffic) {
+        this.traffic = traffic;
         int attempts = Math.max(1, props.registry().maxAttempts());
         long backoff = Math.max(1, props.registry().retryBackoff().toMillis());
         this.config = RetryConfig.custom()
@@ -59,6 +67,8 @@ public class Retrying {
     /** Runs {@code call}, retrying per the policy; the last failure is thrown as it was. */
     public <T> T call(String name, Callable<T> call) throws IOException {
         Retry retry = Retry.of(name, config);
+        // counted as resilience4j decides to retry, so no call site needs to know
+        retry.getEventPublisher().onRetry(e -> traffic.retried(name));
         try {
             return Retry.decorateCheckedSupplier(retry, call::call).get();
         } catch (IOException | RuntimeException e) {

@@ -93,6 +93,31 @@ public interface BlobStore {
         return freed[0];
     }
 
+    /** How many blobs are stored and their bytes. */
+    record Usage(long count, long bytes) {
+    }
+
+    /**
+     * The blobs' count and bytes, for metrics. This default walks every blob; a backend that can should keep the
+     * figures as blobs come and go ({@link FsBlobStore} does), since a scrape asks often.
+     */
+    default Usage usage() {
+        long[] n = {0, 0};
+        try {
+            forEach(d -> {
+                try {
+                    n[1] += size(d);
+                    n[0]++;
+                } catch (IOException gone) {
+                    // deleted meanwhile
+                }
+            });
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return new Usage(n[0], n[1]);
+    }
+
     /** Removes what interrupted writes left. At startup only, while no write is running. */
     void removeInterruptedWrites() throws IOException;
 

@@ -25,12 +25,42 @@ public class FsBlobStore implements BlobStore {
     private static final Pattern HEX64 = Pattern.compile("[a-f0-9]{64}");
     private final Path dir;
     private final Path tmp;
+    /**
+     * The size of every stored blob by hex digest, measured once at startup and kept as blobs appear and go, so
+     * {@link #usage} reads no disk. Keyed by digest (not summed in place) so that two writers storing the same blob
+     * at once, or a delete of a blob that is already gone, count once.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> sizes = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong totalBytes = new java.util.concurrent.atomic.AtomicLong();
 
     public FsBlobStore(Path root) throws IOException {
         this.dir = root.resolve("sha256");
         this.tmp = root.resolve("tmp");
         PrivateFiles.createDirectories(dir);
         PrivateFiles.createDirectories(tmp);
+        forEach(d -> {
+            try {
+                stored(d.hex(), Files.size(path(d)));
+            } catch (IOException gone) {
+                // not there after all
+            }
+        });
+    }
+
+    private void stored(String hex, long size) {
+        Long before = sizes.put(hex, size);
+        totalBytes.addAndGet(size - (before == null ? 0 : before));
+    }
+
+    private void removed(String hex) {
+        Long before = sizes.remove(hex);
+        if (before != null) totalBytes.addAndGet(-before);
+    }
+
+    /** From memory: nothing is walked (see {@link #sizes}). */
+    @Override
+    public Usage usage() {
+        return new Usage(sizes.size(), totalBytes.get());
     }
 
     /** Where a blob is (or would be) stored; only this class and the store's tests know blobs as files. */
@@ -68,6 +98,7 @@ public class FsBlobStore implements BlobStore {
     public Digest put(byte[] bytes) throws IOException {
         Digest d = Digest.sha256(bytes);
         if (!exists(d)) AtomicFiles.write(path(d), bytes);
+        stored(d.hex(), bytes.length);
         return d;
     }
 
@@ -79,13 +110,16 @@ public class FsBlobStore implements BlobStore {
             Files.deleteIfExists(verified);
             return;
         }
+        long size = Files.size(verified);
         AtomicFiles.fsync(verified);
         AtomicFiles.moveIntoPlace(verified, target);
+        stored(digest.hex(), size);
     }
 
     @Override
     public void delete(Digest d) throws IOException {
         Files.deleteIfExists(path(d));
+        removed(d.hex());
     }
 
     /**
@@ -159,6 +193,7 @@ public class FsBlobStore implements BlobStore {
             } else {
                 AtomicFiles.moveIntoPlace(file, target);
             }
+            stored(actual.hex(), counting.count());
             done = true;
             return actual;
         }

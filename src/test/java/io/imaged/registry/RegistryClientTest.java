@@ -29,7 +29,7 @@ class RegistryClientTest {
     private RegistryClient client() {
         ImagedProperties props = io.imaged.testsupport.TestProperties.of(dir.resolve("data"));
         ObjectMapper json = new ObjectMapper();
-        return new RegistryClient(new EndpointResolver(props), new BearerTokenFetcher(json), new Retrying(props), props, json);
+        return new RegistryClient(new EndpointResolver(props), new BearerTokenFetcher(json), new Retrying(props), props, json, RegistryTraffic.NONE);
     }
 
     @Test

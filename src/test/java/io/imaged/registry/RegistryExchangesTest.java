@@ -66,7 +66,7 @@ class RegistryExchangesTest {
         RegistryEndpoint endpoint = new RegistryEndpoint("127.0.0.1:" + server.getAddress().getPort(), base,
                 HttpClient.newHttpClient(), false, true);
         session = new RegistrySession(endpoint, "test/x", AuthConfig.ANONYMOUS, true, new BearerTokenFetcher(json),
-                new Retrying(props), props, json);
+                new Retrying(props), props, json, RegistryTraffic.NONE);
     }
 
     @AfterEach
