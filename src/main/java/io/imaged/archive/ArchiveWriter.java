@@ -51,6 +51,10 @@ public final class ArchiveWriter {
         TarArchiveOutputStream tar = new TarArchiveOutputStream(new NonClosing(sink));
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+        if (items.isEmpty()) {
+            writeEmpty(tar);
+            return;
+        }
         dir(tar, "blobs/");
         dir(tar, "blobs/sha256/");
         Set<Digest> written = new HashSet<>();
@@ -106,6 +110,23 @@ public final class ArchiveWriter {
         file(tar, "index.json", json.writeValueAsBytes(idx));
         file(tar, "manifest.json", json.writeValueAsBytes(manifest));
         if (!repositories.isEmpty()) file(tar, "repositories", json.writeValueAsBytes(repositories));
+        file(tar, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        tar.finish();
+        tar.flush();
+    }
+
+    /**
+     * A save of no images ({@code GET /images/get} without {@code names}), as moby's tarexport writes it: Go's
+     * encoding of nil slices — {@code manifest.json} is {@code null}, the index's {@code manifests} is {@code null} —
+     * no {@code blobs/} and no {@code repositories}.
+     */
+    private void writeEmpty(TarArchiveOutputStream tar) throws IOException {
+        ObjectNode idx = json.createObjectNode();
+        idx.put("schemaVersion", 2);
+        idx.put("mediaType", MediaTypes.OCI_INDEX);
+        idx.putNull("manifests");
+        file(tar, "index.json", json.writeValueAsBytes(idx));
+        file(tar, "manifest.json", "null\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         file(tar, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         tar.finish();
         tar.flush();
