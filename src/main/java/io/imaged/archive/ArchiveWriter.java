@@ -1,5 +1,6 @@
 package io.imaged.archive;
 
+import io.imaged.image.SavedManifest;
 import io.imaged.oci.MediaTypes;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -65,17 +66,11 @@ public final class ArchiveWriter {
             Digest configDigest = item.image().id();
             if (written.add(configDigest)) file(tar, blobPath(configDigest), item.config());
             ArrayNode layerPaths = json.createArrayNode();
-            ObjectNode oci = json.createObjectNode();
-            oci.put("schemaVersion", 2);
-            oci.put("mediaType", MediaTypes.OCI_MANIFEST);
-            oci.set("config", descriptor(MediaTypes.OCI_CONFIG, configDigest, item.config().length));
-            ArrayNode ociLayers = oci.putArray("layers");
             for (Layer l : item.layers()) {
                 if (written.add(l.diffId())) layer(tar, l);
                 layerPaths.add(blobPath(l.diffId()));
-                ociLayers.add(descriptor(MediaTypes.OCI_LAYER_TAR, l.diffId(), l.tarSize()));
             }
-            byte[] ociBytes = json.writeValueAsBytes(oci);
+            byte[] ociBytes = SavedManifest.bytes(item.image().id(), item.config().length, item.layers());
             Digest ociDigest = Digest.sha256(ociBytes);
             if (written.add(ociDigest)) file(tar, blobPath(ociDigest), ociBytes);
 
