@@ -63,7 +63,9 @@ public class ImagesController {
         f.rejectBefore("until", version, "1.44"); // the list filter `until` came with API 1.44
         // shared-size is honoured from 1.42 on (dockerd 20.10 / API 1.41 ignores it and reports -1)
         boolean shared = QueryBool.of(sharedSize) && !version.lessThan("1.42");
-        return lister.list(new ImageLister.Options(QueryBool.of(all), f, shared, false, version));
+        // manifests=1 (API 1.47+, docker images --tree): each image's manifest summary
+        boolean withManifests = QueryBool.of(manifests) && !version.lessThan("1.47");
+        return lister.list(new ImageLister.Options(QueryBool.of(all), f, shared, false, version, withManifests));
     }
 
     @Operation(summary = "Inspect an image")

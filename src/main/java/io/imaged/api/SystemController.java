@@ -193,6 +193,8 @@ public class SystemController {
         if (all || types.contains("container")) out.putArray("Containers");
         if (all || types.contains("volume")) out.putArray("Volumes");
         if (all || types.contains("build-cache")) out.putArray("BuildCache");
+        // version history 1.42: "Removed the BuilderSize field" — dockerd 20.10 (1.41 and below) still sends it, last
+        if (ApiPathFilter.versionOf(request).lessThan("1.42")) out.put("BuilderSize", 0);
         return out;
     }
 

@@ -47,13 +47,20 @@ final class ArchivePlanner {
 
     /** One image of the archive, checked but not yet stored. */
     record Planned(byte[] config, Digest id, ImageConfig parsed, List<String> layerPaths, List<Digest> layerBlobDigests,
-                   List<ImageReference> tags) {
+                   List<ImageReference> tags, Digest parent, boolean legacy) {
+        Planned(byte[] config, Digest id, ImageConfig parsed, List<String> layerPaths, List<Digest> layerBlobDigests,
+                List<ImageReference> tags) {
+            this(config, id, parsed, layerPaths, layerBlobDigests, tags, null, false);
+        }
     }
 
     /** A layer this load stored (dockerd reports these as "Loading layer" unless quiet). */
     List<Planned> plan(ArchiveReader.Unpacked archive) throws IOException {
         if (archive.has("manifest.json")) return planDockerArchive(archive);
         if (archive.has("index.json")) return planOciLayout(archive);
+        if (archive.has("repositories") || legacyDirectories(archive).stream().anyMatch(d -> archive.has(d + "/json"))) {
+            return planLegacy(archive);
+        }
         throw new InvalidArchiveException("invalid archive: no manifest.json (docker-archive) or index.json (OCI layout) found");
     }
 
@@ -82,6 +89,85 @@ final class ArchivePlanner {
         }
         if (out.isEmpty()) throw new InvalidArchiveException("invalid archive: manifest.json lists no images");
         return out;
+    }
+
+    /** The top-level directories of an archive: in a legacy archive, one v1 image each ({@code <id>/json}, {@code <id>/layer.tar}). */
+    private static java.util.SortedSet<String> legacyDirectories(ArchiveReader.Unpacked archive) {
+        java.util.SortedSet<String> dirs = new java.util.TreeSet<>();
+        for (String name : archive.names()) {
+            int slash = name.indexOf('/');
+            if (slash > 0) dirs.add(name.substring(0, slash));
+        }
+        return dirs;
+    }
+
+    /**
+     * A legacy archive (docker 1.9 and older, many tools' fixtures): no manifest.json, one directory per v1 image and
+     * a {@code repositories} file naming the tagged ones. As moby's tarexport {@code legacyLoad}: every directory is
+     * an image, loaded after its parent chain; its config is made from the v1 json ({@link V1Config}) with the
+     * parent's diff IDs and history plus its own layer's; its parent is the image its v1 parent became; then the
+     * tags of {@code repositories} are set (a tag naming no image of the archive: {@code invalid target ID}).
+     */
+    private List<Planned> planLegacy(ArchiveReader.Unpacked archive) throws IOException {
+        Map<String, Planned> loaded = new java.util.HashMap<>();
+        List<Planned> out = new ArrayList<>();
+        for (String dir : legacyDirectories(archive)) legacyImage(archive, dir, loaded, new java.util.HashSet<>(), out);
+        JsonNode repositories = readJson(archive, "repositories");
+        if (!repositories.isObject()) throw new InvalidArchiveException("invalid archive: repositories is not a JSON object");
+        for (var repo : (Iterable<Map.Entry<String, JsonNode>>) repositories::fields) {
+            if (!repo.getValue().isObject()) throw new InvalidArchiveException("invalid archive: malformed repositories entry " + repo.getKey());
+            for (var tag : (Iterable<Map.Entry<String, JsonNode>>) repo.getValue()::fields) {
+                Planned p = loaded.get(tag.getValue().asText(""));
+                if (p == null) throw new InvalidArchiveException("invalid target ID: " + tag.getValue().asText(""));
+                ImageReference r = parseTag(repo.getKey() + ":" + tag.getKey());
+                if (!p.tags().contains(r)) p.tags().add(r);
+            }
+        }
+        if (out.isEmpty()) throw new InvalidArchiveException("invalid archive: no manifest.json, index.json or legacy image found");
+        return out;
+    }
+
+    private Planned legacyImage(ArchiveReader.Unpacked archive, String oldId, Map<String, Planned> loaded, java.util.Set<String> inProgress,
+                                List<Planned> out) throws IOException {
+        Planned done = loaded.get(oldId);
+        if (done != null) return done;
+        if (!inProgress.add(oldId)) throw new InvalidArchiveException("invalid archive: legacy image " + oldId + " is its own ancestor");
+        if (inProgress.size() > 1000) throw new InvalidArchiveException("invalid archive: legacy parent chain longer than 1000 images");
+        JsonNode v1 = readJson(archive, oldId + "/json");
+        if (!v1.isObject()) throw new InvalidArchiveException("invalid archive: " + oldId + "/json is not a JSON object");
+        String os = v1.path("os").asText("");
+        if (!os.isEmpty() && !os.equals("linux")) throw new InvalidArchiveException("cannot load " + os + " image on linux");
+        String parentId = v1.path("parent").asText("");
+        Planned parent = parentId.isEmpty() ? null : legacyImage(archive, parentId, loaded, inProgress, out);
+        List<Digest> diffIds = new ArrayList<>(parent == null ? List.of() : parent.parsed().diffIds());
+        List<String> layers = new ArrayList<>(parent == null ? List.of() : parent.layerPaths());
+        List<com.fasterxml.jackson.databind.node.ObjectNode> history = new ArrayList<>();
+        if (parent != null) {
+            for (JsonNode h : parseJson(parent.config(), parentId + "/json").path("history")) {
+                history.add((com.fasterxml.jackson.databind.node.ObjectNode) h);
+            }
+        }
+        String layerPath = oldId + "/layer.tar";
+        diffIds.add(diffIdOf(archive.require(layerPath)));
+        layers.add(layerPath);
+        history.add(V1Config.history(json, v1));
+        byte[] config = V1Config.make(json, v1, diffIds, history);
+        Planned p = planned(config, layers, null, List.of());
+        p = new Planned(p.config(), p.id(), p.parsed(), p.layerPaths(), null, p.tags(), parent == null ? null : parent.id(), true);
+        loaded.put(oldId, p);
+        inProgress.remove(oldId);
+        out.add(p);
+        return p;
+    }
+
+    /** A v1 layer's diff ID: the sha256 of its tar (decompressed when it is compressed), as dockerd's layer store hashes it. */
+    private static Digest diffIdOf(Path layer) throws IOException {
+        java.security.MessageDigest sha = Digest.newSha256();
+        try (java.io.InputStream in = io.imaged.layer.Decompression.detect(Files.newInputStream(layer))) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) sha.update(buf, 0, n);
+        }
+        return Digest.fromHash(sha.digest());
     }
 
     private List<Planned> planOciLayout(ArchiveReader.Unpacked archive) throws IOException {

@@ -63,6 +63,13 @@ public final class ArchiveReader {
             return file(name) != null;
         }
 
+        /** The paths of the archive's files and symlinks (normalised). */
+        public java.util.Set<String> names() {
+            java.util.Set<String> all = new java.util.TreeSet<>(files.keySet());
+            all.addAll(symlinks.keySet());
+            return all;
+        }
+
         @Override
         public void close() throws IOException {
             io.imaged.store.AtomicFiles.deleteTree(dir);

@@ -1,5 +1,6 @@
 package io.imaged.archive;
 
+import io.imaged.image.SavedManifest;
 import io.imaged.oci.MediaTypes;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -51,6 +52,10 @@ public final class ArchiveWriter {
         TarArchiveOutputStream tar = new TarArchiveOutputStream(new NonClosing(sink));
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+        if (items.isEmpty()) {
+            writeEmpty(tar);
+            return;
+        }
         dir(tar, "blobs/");
         dir(tar, "blobs/sha256/");
         Set<Digest> written = new HashSet<>();
@@ -61,17 +66,11 @@ public final class ArchiveWriter {
             Digest configDigest = item.image().id();
             if (written.add(configDigest)) file(tar, blobPath(configDigest), item.config());
             ArrayNode layerPaths = json.createArrayNode();
-            ObjectNode oci = json.createObjectNode();
-            oci.put("schemaVersion", 2);
-            oci.put("mediaType", MediaTypes.OCI_MANIFEST);
-            oci.set("config", descriptor(MediaTypes.OCI_CONFIG, configDigest, item.config().length));
-            ArrayNode ociLayers = oci.putArray("layers");
             for (Layer l : item.layers()) {
                 if (written.add(l.diffId())) layer(tar, l);
                 layerPaths.add(blobPath(l.diffId()));
-                ociLayers.add(descriptor(MediaTypes.OCI_LAYER_TAR, l.diffId(), l.tarSize()));
             }
-            byte[] ociBytes = json.writeValueAsBytes(oci);
+            byte[] ociBytes = SavedManifest.bytes(item.image().id(), item.config().length, item.layers());
             Digest ociDigest = Digest.sha256(ociBytes);
             if (written.add(ociDigest)) file(tar, blobPath(ociDigest), ociBytes);
 
@@ -106,6 +105,23 @@ public final class ArchiveWriter {
         file(tar, "index.json", json.writeValueAsBytes(idx));
         file(tar, "manifest.json", json.writeValueAsBytes(manifest));
         if (!repositories.isEmpty()) file(tar, "repositories", json.writeValueAsBytes(repositories));
+        file(tar, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        tar.finish();
+        tar.flush();
+    }
+
+    /**
+     * A save of no images ({@code GET /images/get} without {@code names}), as moby's tarexport writes it: Go's
+     * encoding of nil slices — {@code manifest.json} is {@code null}, the index's {@code manifests} is {@code null} —
+     * no {@code blobs/} and no {@code repositories}.
+     */
+    private void writeEmpty(TarArchiveOutputStream tar) throws IOException {
+        ObjectNode idx = json.createObjectNode();
+        idx.put("schemaVersion", 2);
+        idx.put("mediaType", MediaTypes.OCI_INDEX);
+        idx.putNull("manifests");
+        file(tar, "index.json", json.writeValueAsBytes(idx));
+        file(tar, "manifest.json", "null\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         file(tar, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         tar.finish();
         tar.flush();

@@ -128,7 +128,8 @@ public class LoadService {
                     parent = chain;
                 }
                 // dockerd's load sets tags without tag events (setLoadedTag)
-                Committed c = store.commit(ImageCommit.create(p.config()).withReferences(p.tags()).withTagTime(Instant.now()));
+                Committed c = store.commit(ImageCommit.create(p.config()).withParent(p.parent()).withReferences(p.tags())
+                        .withTagTime(Instant.now()));
                 Image img = c.image();
                 events.image("load", img.id().toString(), img.id().toString(), img.config().labels());
                 idLines.add("Loaded image ID: " + img.id());
@@ -138,10 +139,11 @@ public class LoadService {
                     if (prev != null && !prev.equals(img.id())) {
                         lines.add("The image " + t.reference().familiarString() + " already exists, renaming the old one with ID " + prev + " to empty string");
                     }
-                    lines.add("Loaded image: " + t.reference().familiarString());
+                    // a legacy archive's tags are set without "Loaded image" lines (moby's legacyLoad prints none)
+                    if (!p.legacy()) lines.add("Loaded image: " + t.reference().familiarString());
                 }
             }
-            if (!lastHadTags) lines.addAll(idLines);
+            if (!lastHadTags && plan.stream().noneMatch(ArchivePlanner.Planned::legacy)) lines.addAll(idLines);
             return lines;
         }
     }

@@ -51,7 +51,8 @@ public class SaveService {
     }
 
     public Plan prepare(List<String> names, String platform) throws IOException {
-        if (names == null || names.isEmpty()) throw ImagedException.invalid("no images to save");
+        // no names: dockerd answers 200 with an archive of no images (manifest.json "null"), not an error
+        if (names == null) names = List.of();
         Platform wanted = parsePlatform(platform);
         Map<Digest, List<ImageReference>> assoc = new LinkedHashMap<>();
         Lease lease = store.lease();

@@ -4,15 +4,25 @@ import io.imaged.digest.Digest;
 import io.imaged.engine.ApiVersion;
 import io.imaged.error.ImagedException;
 import io.imaged.reference.ImageReference;
+import io.imaged.oci.Descriptor;
+import io.imaged.oci.ManifestCodec;
+import io.imaged.oci.MediaTypes;
+import io.imaged.oci.Platform;
+import io.imaged.store.DistributionMetadata;
 import io.imaged.store.Image;
+import io.imaged.store.Layer;
+import io.imaged.store.LayerBlob;
 import io.imaged.store.Store;
 import org.springframework.stereotype.Component;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,7 +39,12 @@ public class ImageLister {
         this.resolver = resolver;
     }
 
-    public record Options(boolean all, Filters filters, boolean sharedSize, boolean containers, ApiVersion version) {
+    /** @param manifests fill {@code Manifests} (API 1.47+ {@code manifests=1}, what {@code docker images --tree} shows) */
+    public record Options(boolean all, Filters filters, boolean sharedSize, boolean containers, ApiVersion version,
+                          boolean manifests) {
+        public Options(boolean all, Filters filters, boolean sharedSize, boolean containers, ApiVersion version) {
+            this(all, filters, sharedSize, containers, version, false);
+        }
     }
 
     public List<ImageSummary> list(Options o) {
@@ -100,7 +115,7 @@ public class ImageLister {
             }
             rows.add(new Row(created, new ImageSummary(o.containers() ? 0 : -1, img.createdEpochSeconds(), img.id().toString(),
                     img.config().labels(),
-                    img.parent() == null ? "" : img.parent().toString(), null, null,
+                    img.parent() == null ? "" : img.parent().toString(), null, o.manifests() ? manifestsOf(img) : null,
                     shownDigests, shownTags, shared, img.size(), o.version().lessThan("1.44") ? img.size() : null)));
         }
         // newest first; dockerd compares whole seconds and leaves ties in map order, sub-second precision
@@ -143,6 +158,72 @@ public class ImageLister {
             }
             return new Snapshot(entries, parents, use, sizes);
         }
+    }
+
+    /**
+     * The image's one manifest as an ImageManifestSummary (v1.50 spec; Go's field order): imaged keeps one platform
+     * per image, so one entry of kind "image". Its ID and descriptor are the manifest the image was last pulled or
+     * pushed with when that manifest is stored, else the OCI manifest {@code docker save} writes for it
+     * ({@link SavedManifest}). Content counts the stored bytes the manifest names: the manifest (when stored), the
+     * config and each layer's blob as distributed (the compressed one when the layer came compressed); Unpacked is
+     * the image's size; Total is their sum, as the spec says. Available: every layer blob is stored.
+     */
+    private List<Object> manifestsOf(Image img) {
+        try (Store.Held held = store.read()) {
+            byte[] config = store.images().configBytes(img.id());
+            if (config == null) return List.of();
+            boolean available = true;
+            long content = config.length;
+            List<Layer> layers = new ArrayList<>(img.chainIds().size());
+            for (Digest c : img.chainIds()) {
+                Layer l = store.layers().get(c);
+                if (l == null) {
+                    available = false;
+                    continue;
+                }
+                layers.add(l);
+                LayerBlob blob = l.blobs().stream().filter(LayerBlob::compressed).findFirst().orElse(l.uncompressedBlob());
+                if (blob == null && !l.blobs().isEmpty()) blob = l.blobs().get(0);
+                if (blob != null && store.blobs().exists(blob.digest())) content += blob.size();
+                else available = false;
+            }
+            Descriptor manifest = null;
+            List<DistributionMetadata.Source> sources = store.distribution().sources(img.id());
+            for (int i = sources.size() - 1; i >= 0 && manifest == null; i--) {
+                DistributionMetadata.Source src = sources.get(i);
+                if (src.manifest() != null && store.blobs().exists(src.manifest())) {
+                    manifest = new Descriptor(src.manifestMediaType(), src.manifest(), src.manifestSize());
+                    content += src.manifestSize();
+                }
+            }
+            if (manifest == null) {
+                byte[] saved = SavedManifest.bytes(img.id(), config.length, layers);
+                manifest = new Descriptor(MediaTypes.OCI_MANIFEST, Digest.sha256(saved), saved.length);
+            }
+            Map<String, Object> platform = new Platform(nz(img.config().os()), nz(img.config().architecture()),
+                    nz(img.config().variant()), "", List.of()).fields();
+            Map<String, Object> size = new LinkedHashMap<>();
+            size.put("Total", content + img.size());
+            size.put("Content", content);
+            Map<String, Object> imageData = new LinkedHashMap<>();
+            imageData.put("Platform", platform);
+            imageData.put("Containers", List.of());
+            imageData.put("Size", Map.of("Unpacked", img.size()));
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("ID", manifest.digest().toString());
+            summary.put("Descriptor", ManifestCodec.descriptorFields(manifest));
+            summary.put("Available", available);
+            summary.put("Size", size);
+            summary.put("Kind", "image");
+            summary.put("ImageData", imageData);
+            return List.of(summary);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String nz(String s) {
+        return s == null ? "" : s;
     }
 
     private record Row(Instant created, ImageSummary summary) {

@@ -63,10 +63,9 @@ public class ImageResolver {
         String hex = term.startsWith("sha256:") ? term.substring(7) : term;
         if (hex.isEmpty()) return null;
         List<Image> found = store.images().searchPrefix(hex);
-        if (found.size() > 1) {
-            throw ImagedException.invalid("ambiguous image ID prefix " + term + ": " + found.size() + " images match");
-        }
-        return found.isEmpty() ? null : found.get(0);
+        // dockerd's GetImage: a prefix that matches several images is no match (digestset's ErrDigestAmbiguous
+        // ends as "No such image: 9:latest", a 404) — rmi, inspect, tag, history and save alike
+        return found.size() == 1 ? found.get(0) : null;
     }
 
     /** How dockerd names a missing image: the familiar reference with its default tag, or the ID. */

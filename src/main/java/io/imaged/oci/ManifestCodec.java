@@ -165,6 +165,29 @@ public final class ManifestCodec {
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * The OCI image manifest {@code docker save} writes for an image (compact JSON: schemaVersion, mediaType, config,
+     * layers; each descriptor mediaType, digest, size), so the manifest an image is listed with
+     * ({@code GET /images/json?manifests=1}) is the one its saved archive carries.
+     */
+    public static byte[] writeOciManifest(Descriptor config, List<Descriptor> layers) {
+        StringBuilder sb = new StringBuilder(160 + layers.size() * 140);
+        sb.append("{\"schemaVersion\":2,\"mediaType\":").append(quote(MediaTypes.OCI_MANIFEST)).append(",\"config\":");
+        compactDescriptor(sb, config);
+        sb.append(",\"layers\":[");
+        for (int i = 0; i < layers.size(); i++) {
+            if (i > 0) sb.append(',');
+            compactDescriptor(sb, layers.get(i));
+        }
+        sb.append("]}");
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void compactDescriptor(StringBuilder sb, Descriptor d) {
+        sb.append("{\"mediaType\":").append(quote(d.mediaType())).append(",\"digest\":").append(quote(d.digest().toString()))
+                .append(",\"size\":").append(d.size()).append('}');
+    }
+
     private static void descriptor(StringBuilder sb, Descriptor d, String indent) {
         String inner = indent + "   ";
         sb.append("{\n").append(inner).append("\"mediaType\": ").append(quote(d.mediaType())).append(",\n")

@@ -42,8 +42,9 @@ public record ImageReference(String domain, String path, String tag, String dige
         String remainder;
         int slash = s.indexOf('/');
         String first = slash < 0 ? "" : s.substring(0, slash);
-        if (slash < 0 || (!first.contains(".") && !first.contains(":") && !first.equals("localhost")
-                && first.equals(first.toLowerCase()))) {
+        // a first component is a registry only with a '.' or ':' or as "localhost" (distribution/reference v0.6's
+        // splitDockerDomain): "UPPER/case" is a Docker Hub path, refused below as not lowercase, never a host
+        if (slash < 0 || (!first.contains(".") && !first.contains(":") && !first.equals("localhost"))) {
             domain = DEFAULT_DOMAIN;
             remainder = s;
         } else {

@@ -15,7 +15,9 @@ import java.util.List;
  * @param config        config bytes exactly as received (the image ID is their sha256); null when {@code image} is set
  * @param image         ID of an image already stored; null when {@code config} is set
  * @param parent        parent of an image created here (import of a child, tests), or null
- * @param references    set in this order, each to the image
+ * @param references    set in this order, each to the image — except a {@code repo@digest} reference that already
+ *                      names another stored image: it stays there (moby's addDigestReference), and the commit's
+ *                      {@link Committed#previous} reports that image
  * @param tagTime       recorded as the image's last tag time as each reference is set (tag, load, import); null:
  *                      not recorded (pull, push)
  * @param source        recorded as a distribution source of the image (pull, push), or null

@@ -37,6 +37,13 @@ final class ImageCommitter {
         }
         List<Committed.ReferenceChange> changes = new ArrayList<>(c.references().size());
         for (ImageReference ref : c.references()) {
+            Digest held = ref.hasDigest() ? references.get(ref) : null;
+            if (held != null && !held.equals(img.id()) && images.get(held) != null) {
+                // moby's addDigestReference: a repo@digest reference never moves ("Updating digests not supported by
+                // reference store"); pulling another platform of the same index leaves it on the image it named
+                changes.add(new Committed.ReferenceChange(ref, held));
+                continue;
+            }
             changes.add(new Committed.ReferenceChange(ref, references.put(ref, img.id())));
             if (c.tagTime() != null) images.setLastUpdated(img.id(), c.tagTime());
         }

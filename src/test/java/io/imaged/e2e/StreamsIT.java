@@ -49,7 +49,7 @@ class StreamsIT {
     void shutdownEndsOpenEventStreamsAndKeepsWhatWasWritten(@Imaged ImagedProcess imaged, @Cli DockerCli docker) throws Exception {
         List<Process> clients = new ArrayList<>();
         try {
-            docker.run(new ByteArrayInputStream(Tars.of(Map.of("f.txt", "shutdown\n"))), "import", "-", "LOCALHOST/stop/base:1").ok();
+            docker.run(new ByteArrayInputStream(Tars.of(Map.of("f.txt", "shutdown\n"))), "import", "-", "localhost/stop/base:1").ok();
             List<Path> outputs = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 Path out = dir.resolve("events-" + i + ".txt");
@@ -60,9 +60,9 @@ class StreamsIT {
             clients.add(client(imaged, curlOut, "curl", "-sN", "--unix-socket", imaged.socket().toString(), "http://localhost/v1.41/events"));
             outputs.add(curlOut);
             // every client is streaming once it has seen a tag made after it connected
-            awaitAll(outputs, () -> docker.run("tag", "LOCALHOST/stop/base:1", "localhost/stop/probe:" + System.nanoTime()).ok(), "stop/probe");
+            awaitAll(outputs, () -> docker.run("tag", "localhost/stop/base:1", "localhost/stop/probe:" + System.nanoTime()).ok(), "stop/probe");
 
-            docker.run("tag", "LOCALHOST/stop/base:1", "localhost/stop/kept:1").ok(); // acknowledged just before SIGTERM
+            docker.run("tag", "localhost/stop/base:1", "localhost/stop/kept:1").ok(); // acknowledged just before SIGTERM
             long t0 = System.nanoTime();
             imaged.stop(); // SIGTERM; kills only after 20 s
             double seconds = (System.nanoTime() - t0) / 1e9;
@@ -86,7 +86,7 @@ class StreamsIT {
         List<SocketChannel> events = new ArrayList<>();
         List<SocketChannel> uploads = new ArrayList<>();
         try (Selector selector = Selector.open()) {
-            docker.run(new ByteArrayInputStream(Tars.of(Map.of("f.txt", "load\n"))), "import", "-", "LOCALHOST/streams/base:1").ok();
+            docker.run(new ByteArrayInputStream(Tars.of(Map.of("f.txt", "load\n"))), "import", "-", "localhost/streams/base:1").ok();
             List<String> imagesBefore = docker.run("images", "-a", "--no-trunc", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}").ok().lines();
 
             for (int i = 0; i < EVENT_STREAMS; i++) {
@@ -112,17 +112,17 @@ class StreamsIT {
                 assertThat(System.nanoTime()).as("/_ping answers within 20 s of the burst").isLessThan(burst);
             }
             for (int round = 0; round < 3; round++) {
-                for (String path : List.of("/_ping", "/version", "/images/json", "/images/LOCALHOST/streams/base:1/json")) {
+                for (String path : List.of("/_ping", "/version", "/images/json", "/images/localhost/streams/base:1/json")) {
                     long t = System.nanoTime();
                     String answer = exchange(imaged.socket(), path, 2_000);
                     assertThat(answer).as(path + " under load").isNotNull().startsWith("HTTP/1.1 200");
                     assertThat((System.nanoTime() - t) / 1e9).as(path + " seconds").isLessThan(2.0);
                 }
             }
-            assertThat(docker.run("images").ok().stdout()).contains("LOCALHOST/streams/base");
+            assertThat(docker.run("images").ok().stdout()).contains("localhost/streams/base");
 
             // every one of the 200 event streams is alive and gets a new event
-            docker.run("tag", "LOCALHOST/streams/base:1", "localhost/streams/seen:1").ok();
+            docker.run("tag", "localhost/streams/base:1", "localhost/streams/seen:1").ok();
             Map<SocketChannel, StringBuilder> seen = readUntil(selector, events, s -> s.contains("streams/seen:1"), 20);
             assertThat(seen.values()).allSatisfy(s -> assertThat(s.toString()).startsWith("HTTP/1.1 200").contains("streams/seen:1"));
 

@@ -88,6 +88,26 @@ class StoreCommitTest {
         }
     }
 
+    /** moby's addDigestReference: pulling the arm64 image of an index whose amd64 image is here keeps the old RepoDigest. */
+    @Test
+    void aDigestReferenceStaysOnTheImageItNamesWhileTheTagMoves() throws IOException {
+        ImageReference byDigest = ref("busybox@sha256:" + "d".repeat(64));
+        try (Store store = open()) {
+            Digest amd64 = store.commit(ImageCommit.create(storeLayerOf(store, "amd64"))
+                    .withReferences(List.of(byDigest, ref("busybox:latest")))).image().id();
+            Committed arm64 = store.commit(ImageCommit.create(storeLayerOf(store, "arm64"))
+                    .withReferences(List.of(byDigest, ref("busybox:latest"))));
+            assertThat(arm64.previous(byDigest)).as("reported where it stays").isEqualTo(amd64);
+            assertThat(arm64.previous(ref("busybox:latest"))).isEqualTo(amd64);
+            assertThat(store.references().get(byDigest)).isEqualTo(amd64);
+            assertThat(store.references().get(ref("busybox:latest"))).isEqualTo(arm64.image().id());
+            assertThat(store.references().referencesTo(amd64)).containsExactly(byDigest);
+
+            store.commit(ImageCommit.existing(amd64).withReferences(List.of(byDigest)));
+            assertThat(store.references().get(byDigest)).as("the same image again: unchanged").isEqualTo(amd64);
+        }
+    }
+
     @Test
     void aCommitRecordsTheDistributionSourceAndClearsTheVerifiedPartialMarkersOfItsBlobs() throws IOException {
         try (Store store = open()) {
