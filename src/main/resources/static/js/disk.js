@@ -62,7 +62,7 @@ function chart(images, name) {
   if (!images.length) return '<p class="muted">No images.</p>';
   const max = Math.max(...images.map(i => i.Size), 1);
   const rowH = 22, labelW = 260, barW = 520, w = labelW + barW + 90;
-  let svg = '<svg role="img" aria-label="Largest images by size" width="100%" viewBox="0 0 ' + w + ' ' + images.length * rowH + '">';
+  let svg = '<svg role="img" aria-label="Largest images by size" width="100%" style="max-width:' + w + 'px" viewBox="0 0 ' + w + ' ' + images.length * rowH + '">';
   images.forEach((i, n) => {
     const y = n * rowH;
     const sharedBytes = Math.max(0, i.SharedSize);

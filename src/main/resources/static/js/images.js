@@ -169,15 +169,29 @@ async function push(r) {
   await loadImages();
 }
 
+/** The images among the Deleted entries of an answer (which also names the layers that went with them). */
+function deletedImages(entries) {
+  const ids = new Set(images.map(i => i.Id));
+  return entries.filter(i => i.Deleted && ids.has(i.Deleted)).length;
+}
+
 async function remove(r) {
-  const name = r.dangling ? r.id : r.reference;
+  const choice = r.dangling ? '<input type="hidden" name="what" value="image">'
+      : '<label><span>Remove</span><select name="what"><option value="reference">the reference ' + esc(r.reference) + '</option>'
+        + '<option value="image">the image ' + shortId(r.id) + ' (by ID: all its references)</option></select></label>';
+  let name = r.dangling ? r.id : r.reference;
   const out = await dialog('Remove ' + (r.dangling ? shortId(r.id) : r.reference),
-      '<p>' + (r.dangling ? 'The image is removed.' : 'The reference is removed; the image goes when no other reference names it.') + '</p>'
-      + '<label><span>Force</span><span><input type="checkbox" name="force" value="1"> also when other references name it</span></label>',
-      async v => call('DELETE', imagePath(name) + query({force: v.force ? 1 : ''})), 'Remove');
+      '<p class="hint">Removing a reference untags it; the image goes with its last reference. Docker refuses to remove '
+      + 'an image by ID while several references name it, unless forced.</p>' + choice
+      + '<label><span>Force</span><span><input type="checkbox" name="force" value="1"> remove even so</span></label>',
+      async v => {
+        name = v.what === 'image' ? r.id : r.reference;
+        return call('DELETE', imagePath(name) + query({force: v.force ? 1 : ''}));
+      }, 'Remove');
   if (!out) return;
-  const untagged = out.filter(i => i.Untagged).length, deleted = out.filter(i => i.Deleted).length;
-  notify('Removed ' + name + ': ' + untagged + ' untagged, ' + deleted + ' deleted.', 'info');
+  const untagged = out.filter(i => i.Untagged).length, deleted = deletedImages(out);
+  notify('Removed ' + name + ': ' + untagged + (untagged === 1 ? ' reference' : ' references') + ' untagged, '
+      + deleted + (deleted === 1 ? ' image' : ' images') + ' deleted.', 'info');
   select(null);
   await loadImages();
 }
@@ -190,7 +204,7 @@ async function prune(dangling) {
   if (!ok) return;
   try {
     const report = await call('POST', '/images/prune' + query({filters: {dangling: [String(dangling)]}}));
-    const n = (report.ImagesDeleted || []).filter(i => i.Deleted).length;
+    const n = deletedImages(report.ImagesDeleted || []);
     notify('Pruned ' + n + (n === 1 ? ' image' : ' images') + ', reclaimed ' + humanSize(report.SpaceReclaimed) + '.', 'info');
   } catch (e) {
     notify('Prune failed. ' + e.message);
