@@ -27,10 +27,10 @@ export async function showDisk() {
   const top = [...images].sort((a, b) => b.Size - a.Size).slice(0, TOP);
   body.innerHTML = '<div class="cards" id="disk-cards">'
       + card('Images', String(images.length), dangling.length + ' dangling')
-      + card('Stored (all layers once)', humanSize(total), 'as docker system df counts it')
+      + card('Stored (all layers once)', humanSize(total, 4), 'SIZE of docker system df')
       + card('Shared between images', humanSize(shared), 'layers used by more than one image')
       + card('Prune dangling frees', humanSize(danglingFrees), 'about: the dangling images\' own layers')
-      + card('Prune unused frees', humanSize(total), 'imaged runs no containers: every image is unused')
+      + card('Prune unused frees', humanSize(total, 4), 'imaged runs no containers: every image is unused')
       + '</div>'
       + '<h3>Stored bytes</h3>' + overall(unique, shared)
       + '<h3>Largest images</h3>' + chart(top, byName)

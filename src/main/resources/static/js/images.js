@@ -230,13 +230,17 @@ async function act(action) {
 
 export function initImages() {
   const tbody = $('#images-table tbody');
+  // a double click opens the details only when both clicks hit the same row (two quick clicks on two rows select)
+  let clicks = [null, null];
   tbody.addEventListener('click', ev => {
     const tr = ev.target.closest('tr');
-    if (tr) select(tr.dataset.key);
+    if (!tr) return;
+    clicks = [clicks[1], tr.dataset.key];
+    select(tr.dataset.key);
   });
   tbody.addEventListener('dblclick', ev => {
     const tr = ev.target.closest('tr');
-    if (tr) openDetails(tr.dataset.imageId);
+    if (tr && clicks[0] === tr.dataset.key && clicks[1] === tr.dataset.key) openDetails(tr.dataset.imageId);
   });
   tbody.addEventListener('keydown', ev => {
     const tr = ev.target.closest('tr');

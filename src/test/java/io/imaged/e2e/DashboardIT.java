@@ -104,6 +104,18 @@ class DashboardIT {
         byte[] manifest = TestImages.manifest(seeder, "dash/app", config, layers, false);
         seeder.manifest("dash/app", "1", TestImages.DOCKER_MANIFEST, manifest);
         ref = slow.host() + "/dash/app:1";
+        // a second image on the same base and middle layers: the details say who shares which layer
+        TestImages.Layer other = TestImages.layer(Map.of("app/run.sh", "#!/bin/sh\nexec /bin/tool --other \"$@\"\n"), TestImages.Compression.GZIP);
+        byte[] otherConfig = new String(config, StandardCharsets.UTF_8).replace(layers.get(2).diffId(), other.diffId())
+                .replace("\"--serve\"", "\"--other\"").getBytes(StandardCharsets.UTF_8);
+        seeder.manifest("dash/app", "2", TestImages.DOCKER_MANIFEST,
+                TestImages.manifest(seeder, "dash/app", otherConfig, List.of(layers.get(0), layers.get(1), other), false));
+        // and a few unrelated ones, so that the table and the disk view have something to sort
+        for (String name : List.of("demo/tools:1.4", "demo/web:2.0", "example.com/team/base:2025")) {
+            Path tar = Files.createDirectories(dir.resolve("imports")).resolve(name.replaceAll("[^a-z0-9.]", "_") + ".tar");
+            Files.write(tar, Tars.of(Map.of("etc/" + name.replaceAll("[^a-z0-9.]", "_"), text(random, 50_000 + name.length() * 1000))));
+            docker.run("import", tar.toString(), name).ok();
+        }
 
         downloads = Files.createDirectories(dir.resolve("downloads"));
         browser = Browser.headless(dir, downloads);
@@ -167,13 +179,17 @@ class DashboardIT {
         assertThat(cliSize).as("docker images lists it").isNotNull().matches("[0-9.]+[kMG]?B");
         assertThat(row.findElement(By.cssSelector("td.size")).getText()).isEqualTo(cliSize);
         assertThat(row.getText()).contains(imageId.substring(7, 19));
-        screenshot("images");
     }
 
     @Test
     @Order(2)
     void theDetailsShowConfigHistoryLayersAndTheLayerExplorerListsWhatEachLayerDoes() throws IOException {
+        String sibling = registry.host() + "/dash/app:2";
+        docker.run("pull", sibling).ok();
+        click("#refresh-images");
+        waitFor("the second image's row", d -> first("tr[data-reference='" + sibling + "']"));
         selectRow(ref);
+        screenshot("images");
         click("button[data-action=details]");
         waitFor("the layers' file counts", d -> d.findElements(By.cssSelector("#layers-table tbody tr")).size() == 3
                 && !d.findElement(By.cssSelector("#layers-table tbody tr td:nth-child(4)")).getText().isEmpty());
@@ -184,6 +200,8 @@ class DashboardIT {
         // dive's wasted space: etc/config twice (7 + 7 bytes) and tmp/cache.bin with its whiteout (200000 + 0)
         assertThat(text("#layers-summary")).contains("200kB");
         waitFor("who shares the layers", d -> !d.findElement(By.cssSelector("#layers-table tbody tr td.shared-with")).getText().equals("…"));
+        List<String> sharedWith = driver.findElements(By.cssSelector("#layers-table tbody td.shared-with")).stream().map(WebElement::getText).toList();
+        assertThat(sharedWith).containsExactly(sibling, sibling, "no other image");
 
         click("button.files[data-index='1']");
         waitFor("layer 1's files", d -> d.findElements(By.cssSelector("#files-table tbody tr")).size() == 3);
@@ -291,7 +309,9 @@ class DashboardIT {
     void theDiskViewAndTheEventsView() throws Exception {
         click("header nav a[data-view=disk]");
         waitFor("the disk cards", d -> first("#disk-cards"));
-        assertThat(text("#disk-cards")).contains("Images\n1", "Stored (all layers once)");
+        Map<String, String> df = cli("system", "df", "--format", "{{.Type}}\t{{.TotalCount}} {{.Size}}");
+        String[] images = df.get("Images").split(" ");
+        assertThat(text("#disk-cards")).contains("Images\n" + images[0], "Stored (all layers once)\n" + images[1]);
         assertThat(driver.findElements(By.cssSelector("#view-disk svg rect")).size()).isGreaterThanOrEqualTo(4);
         screenshot("disk");
 
@@ -373,11 +393,21 @@ class DashboardIT {
     private static <T> T waitFor(String what, Function<ChromeDriver, T> condition) {
         return new FluentWait<>(driver).withTimeout(WAIT).pollingEvery(Duration.ofMillis(100))
                 .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
-                .withMessage(() -> "waiting for " + what + "; the page says: " + text("#notice"))
+                .withMessage(() -> "waiting for " + what + "; the page says: " + text("#notice") + "; " + pageState())
                 .until(d -> {
                     T v = condition.apply(d);
                     return v instanceof Boolean b && !b ? null : v;
                 });
+    }
+
+    /** Where the page is, for a failure's message. */
+    private static String pageState() {
+        try {
+            return String.valueOf(driver.executeScript("return 'hash=' + location.hash + ' selection=' + "
+                    + "document.querySelector('#selection-bar').outerHTML.replace(/\\s+/g, ' ') + ' dialog open=' + document.querySelector('#dialog').open"));
+        } catch (RuntimeException e) {
+            return "page state unknown: " + e.getMessage();
+        }
     }
 
     /** Only with -Ddashboard.screenshots=true: the pictures in docs/screenshots, for the README. */
