@@ -323,6 +323,19 @@ class DashboardIT {
         screenshot("events");
     }
 
+    @Test
+    @Order(7)
+    void aFailedPullIsShownInWords() {
+        openImages();
+        WebElement form = driver.findElement(By.cssSelector("form#pull"));
+        form.findElement(By.name("reference")).clear();
+        form.findElement(By.name("reference")).sendKeys(registry.host() + "/dash/missing:1");
+        form.findElement(By.cssSelector("button[type=submit]")).click();
+        waitFor("the pull to fail", d -> "failed".equals(attr("#pull-progress", "data-state")));
+        assertThat(text("#notice")).startsWith("The pull of " + registry.host() + "/dash/missing:1 failed. Not found: ")
+                .contains("dash/missing");
+    }
+
     // ---------------------------------------------------------------------------------------------------- helpers
 
     private static void openImages() {
