@@ -179,6 +179,7 @@ class DashboardIT {
         assertThat(cliSize).as("docker images lists it").isNotNull().matches("[0-9.]+[kMG]?B");
         assertThat(row.findElement(By.cssSelector("td.size")).getText()).isEqualTo(cliSize);
         assertThat(row.getText()).contains(imageId.substring(7, 19));
+        assertThat(driver.findElement(By.id("images-more")).isDisplayed()).as("all rows are drawn: no 'Show more'").isFalse();
     }
 
     @Test
