@@ -32,6 +32,8 @@ public class ApiPathFilter extends OncePerRequestFilter {
     private static final Pattern VERSIONED = Pattern.compile("^/v([0-9]+\\.[0-9]+)(/.*)$");
     private static final Set<String> FIXED_IMAGE_ROUTES = Set.of("json", "create", "load", "prune", "search", "get");
     private static final String[] IMAGE_SUFFIXES = {"/json", "/history", "/tag", "/push", "/get"};
+    /** imaged's layer explorer: the image name may hold slashes too. */
+    private static final Pattern LAYER_FILES = Pattern.compile("^/imaged/images/(.+)/layers/([^/]*)/files$");
     private static final String VERSION_ATTRIBUTE = ApiVersion.class.getName();
     private final ObjectMapper json;
     private final SupportedApiVersions versions;
@@ -96,6 +98,10 @@ public class ApiPathFilter extends OncePerRequestFilter {
                 }
             }
             return "/images/" + segment(rest);
+        }
+        Matcher files = LAYER_FILES.matcher(path);
+        if (files.matches()) {
+            return "/imaged/images/" + segment(files.group(1)) + "/layers/" + segment(files.group(2)) + "/files";
         }
         if (path.startsWith("/distribution/") && path.endsWith("/json")) {
             String name = path.substring("/distribution/".length(), path.length() - "/json".length());

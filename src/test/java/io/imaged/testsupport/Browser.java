@@ -27,6 +27,11 @@ public final class Browser implements AutoCloseable {
 
     /** A headless browser with its profile under {@code dir}; fails in CI and skips locally without chromium. */
     public static Browser headless(Path dir) throws IOException {
+        return headless(dir, null);
+    }
+
+    /** As {@link #headless(Path)}, saving downloads into {@code downloads} without asking (null: the default). */
+    public static Browser headless(Path dir, Path downloads) throws IOException {
         Tools.require("chromium", "chromedriver");
         Path profile = Files.createDirectories(dir.resolve("chromium-profile"));
         System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
@@ -35,6 +40,10 @@ public final class Browser implements AutoCloseable {
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--metrics-recording-only", "--user-data-dir=" + profile);
+        if (downloads != null) {
+            options.setExperimentalOption("prefs", java.util.Map.of("download.default_directory", downloads.toString(),
+                    "download.prompt_for_download", false, "safebrowsing.enabled", false));
+        }
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(CHROMEDRIVER.toFile())
                 .usingAnyFreePort()
@@ -43,7 +52,17 @@ public final class Browser implements AutoCloseable {
         ChromeDriver driver = new ChromeDriver(service, options);
         driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(180));
         driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(60));
+        if (downloads != null) {
+            // headless Chromium also wants to be told through DevTools where downloads go
+            driver.executeCdpCommand("Browser.setDownloadBehavior", java.util.Map.of("behavior", "allow",
+                    "downloadPath", downloads.toString()));
+        }
         return new Browser(driver);
+    }
+
+    /** The WebDriver, for tests that click, type and take screenshots. */
+    public ChromeDriver driver() {
+        return driver;
     }
 
     public void open(String url) {
