@@ -53,7 +53,7 @@ class MetricsIT {
     static RegistryProcess registry;
     @Proxy
     static FaultProxy proxy;
-    @Imaged(args = {"--imaged.registry.retry-backoff=50ms", "--imaged.registry.max-attempts=2"})
+    @Imaged(args = {"--imaged.registry.retry-backoff=50ms", "--imaged.registry.max-attempts=2", "--imaged.registry.read-timeout=2s"})
     static ImagedProcess imaged;
     @Cli
     static DockerCli docker;
