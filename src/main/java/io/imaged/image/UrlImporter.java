@@ -1,5 +1,6 @@
 package io.imaged.image;
 
+import io.imaged.layer.BulkFilterInputStream;
 import io.imaged.config.ImagedProperties;
 import io.imaged.error.ClientGoneException;
 import io.imaged.error.ImagedException;
@@ -10,7 +11,6 @@ import io.imaged.store.Image;
 import org.springframework.stereotype.Component;
 
 import java.io.Closeable;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -132,7 +132,7 @@ public class UrlImporter {
     }
 
     /** Counts, enforces the size limit and writes moby-style "Importing" progress lines. */
-    private final class Progress extends FilterInputStream {
+    private final class Progress extends BulkFilterInputStream {
         private final ProgressOutput out;
         private final long total;
         private final URI uri;
@@ -144,13 +144,6 @@ public class UrlImporter {
             this.out = out;
             this.total = total;
             this.uri = uri;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override

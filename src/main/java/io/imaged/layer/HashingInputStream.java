@@ -1,6 +1,5 @@
 package io.imaged.layer;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,7 +9,7 @@ import java.security.MessageDigest;
  * Hashes and counts every byte read through it, and copies it to a sink when one is given: the one-pass
  * building block of layer ingestion (a blob is hashed while it is stored, a tar while it is parsed).
  */
-public class HashingInputStream extends FilterInputStream {
+public class HashingInputStream extends BulkFilterInputStream {
     private final MessageDigest sha;
     private final OutputStream sink;
     private long count;
@@ -23,13 +22,6 @@ public class HashingInputStream extends FilterInputStream {
 
     /** Called with each run of bytes read, before they are counted; {@code offset} is where they start. */
     protected void seen(byte[] b, int off, int len, long offset) {
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n <= 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

@@ -261,7 +261,7 @@ public final class TarReader implements AutoCloseable {
     }
 
     /** Counts the bytes read while a limit is set and stops a read that would go past it. */
-    private static final class HeaderBudget extends FilterInputStream {
+    private static final class HeaderBudget extends BulkFilterInputStream {
         private final Kind kind;
         private long left = Long.MAX_VALUE;
 
@@ -276,13 +276,6 @@ public final class TarReader implements AutoCloseable {
 
         void unlimited() {
             left = Long.MAX_VALUE;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n <= 0 ? -1 : one[0] & 0xff;
         }
 
         @Override

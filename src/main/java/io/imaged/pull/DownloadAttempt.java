@@ -1,5 +1,6 @@
 package io.imaged.pull;
 
+import io.imaged.layer.BulkFilterInputStream;
 import io.imaged.layer.Decompression;
 import io.imaged.layer.TarMeasurement;
 import io.imaged.layer.HashingInputStream;
@@ -217,7 +218,7 @@ final class DownloadAttempt {
     }
 
     /** Network bytes: appended to the partial file as they arrive, counted, reported, capped at the size. */
-    private final class NetworkTee extends FilterInputStream {
+    private final class NetworkTee extends BulkFilterInputStream {
         private final OutputStream append;
         private final long start;
         private long lastReport;
@@ -226,13 +227,6 @@ final class DownloadAttempt {
             super(in);
             this.append = append;
             this.start = start;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
