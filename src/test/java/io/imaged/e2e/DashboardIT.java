@@ -332,6 +332,38 @@ class DashboardIT {
         String[] images = df.get("Images").split(" ");
         assertThat(text("#disk-cards")).contains("Images\n" + images[0], "Stored (all layers once)\n" + images[1]);
         assertThat(driver.findElements(By.cssSelector("#view-disk svg rect")).size()).isGreaterThanOrEqualTo(4);
+
+        // layers and blobs by size (GET /imaged/disk), checked against the data root and the images' RootFS
+        waitFor("the layer table", d -> first("#disk-layers tbody tr"));
+        Path blobDir = imaged.dataRoot().resolve("blobs/sha256");
+        List<Path> blobFiles;
+        try (Stream<Path> files = Files.list(blobDir)) {
+            blobFiles = files.filter(p -> p.getFileName().toString().matches("[0-9a-f]{64}")).toList();
+        }
+        List<WebElement> blobRows = driver.findElements(By.cssSelector("#disk-blobs tbody tr"));
+        assertThat(blobRows).hasSize(Math.min(15, blobFiles.size()));
+        List<Long> shownSizes = new ArrayList<>();
+        for (WebElement r : blobRows) {
+            String digest = r.getAttribute("data-digest");
+            long shown = Long.parseLong(r.getAttribute("data-size"));
+            assertThat(shown).as(digest).isEqualTo(Files.size(blobDir.resolve(digest.substring(7))));
+            shownSizes.add(shown);
+        }
+        assertThat(shownSizes).as("the largest blobs, largest first")
+                .isEqualTo(blobFiles.stream().map(DashboardIT::size).sorted(java.util.Comparator.reverseOrder()).limit(blobRows.size()).toList());
+        assertThat(first("#disk-blobs tr[data-digest='" + RegistrySeeder.sha256(layers.get(0).blob()) + "']").getAttribute("data-kind"))
+                .isEqualTo("layer");
+        assertThat(text("#disk-cards")).contains(blobFiles.size() + " blobs");
+        List<String> ids = List.copyOf(new LinkedHashSet<>(docker.run("images", "-a", "-q", "--no-trunc").ok().lines()));
+        List<String> args = new ArrayList<>(List.of("image", "inspect", "--format", "{{index .RootFS.Layers 0}}"));
+        args.addAll(ids);
+        long usingBase = docker.run(args.toArray(String[]::new)).ok().lines().stream().filter(layers.get(0).diffId()::equals).count();
+        assertThat(usingBase).isGreaterThanOrEqualTo(2);
+        WebElement baseRow = first("#disk-layers tr[data-chain-id='" + layers.get(0).diffId() + "']");
+        assertThat(baseRow).as("the base layer is among the largest").isNotNull();
+        assertThat(baseRow.getAttribute("data-images")).isEqualTo(String.valueOf(usingBase));
+        assertThat(Long.parseLong(baseRow.getAttribute("data-size"))).isGreaterThanOrEqualTo(800_000);
+        assertThat(driver.findElements(By.cssSelector("#disk-layer-chart rect"))).hasSize(driver.findElements(By.cssSelector("#disk-layers tbody tr")).size());
         screenshot("disk");
 
         click("header nav a[data-view=events]");
@@ -406,6 +438,44 @@ class DashboardIT {
         String armId = RegistrySeeder.sha256(armConfig);
         waitFor("the pulled platform's row", d -> first("tr[data-image-id='" + armId + "'][data-reference='" + repo + ":1']"));
         assertThat(cli("images", "--format", "{{.Repository}}:{{.Tag}}\t{{.ID}}")).containsEntry(repo + ":1", armId.substring(7, 19));
+    }
+
+    @Test
+    @Order(10)
+    void theImagesTableAndThePullFormWorkFromTheKeyboard() {
+        openImages();
+        waitFor("the rows", d -> d.findElements(By.cssSelector("#images-table tbody tr")).size() >= 3);
+        // Tab from the filter reaches the first row
+        driver.findElement(By.id("image-filter")).click();
+        for (int i = 0; i < 40 && !"TR".equals(active().getTagName().toUpperCase()); i++) active().sendKeys(org.openqa.selenium.Keys.TAB);
+        List<WebElement> rows = driver.findElements(By.cssSelector("#images-table tbody tr"));
+        assertThat(active().getAttribute("data-key")).as("Tab reaches the table's first row").isEqualTo(rows.get(0).getAttribute("data-key"));
+        active().sendKeys(org.openqa.selenium.Keys.ARROW_DOWN);
+        assertThat(active().getAttribute("data-key")).isEqualTo(rows.get(1).getAttribute("data-key"));
+        active().sendKeys(org.openqa.selenium.Keys.ARROW_UP);
+        assertThat(active().getAttribute("data-key")).isEqualTo(rows.get(0).getAttribute("data-key"));
+        for (int i = 0; i < rows.size() && !ref.equals(active().getAttribute("data-reference")); i++) {
+            active().sendKeys(org.openqa.selenium.Keys.ARROW_DOWN);
+        }
+        assertThat(active().getAttribute("data-reference")).as("arrow keys reach every row").isEqualTo(ref);
+        active().sendKeys(org.openqa.selenium.Keys.ENTER);
+        waitFor("the selection", d -> "true".equals(first("tr[data-reference='" + ref + "']").getAttribute("aria-selected")));
+        active().sendKeys(org.openqa.selenium.Keys.ENTER);
+        waitFor("the details", d -> ref.equals(text("#details-title")));
+        assertThat(driver.getCurrentUrl()).contains("#image/sha256%3A" + imageId.substring(7));
+
+        // the pull form submits with Enter
+        openImages();
+        String again = registry.host() + "/dash/app:2";
+        WebElement reference = driver.findElement(By.cssSelector("form#pull input[name=reference]"));
+        reference.clear();
+        reference.sendKeys(again, org.openqa.selenium.Keys.ENTER);
+        waitFor("the pull to end", d -> "done".equals(attr("#pull-progress", "data-state")) && text("#notice").contains(again));
+        assertThat(text("#notice")).contains("Image is up to date for " + again);
+    }
+
+    private static WebElement active() {
+        return driver.switchTo().activeElement();
     }
 
     // ---------------------------------------------------------------------------------------------------- helpers
