@@ -6,7 +6,7 @@ import java.util.List;
  * What the store holds on disk, for the dashboard's disk view ({@code GET /imaged/disk}, docs/dashboard.md).
  *
  * @param images             images in the store
- * @param danglingImages     images no reference names
+ * @param danglingImages     images without a tag
  * @param layers             layers stored, each counted once
  * @param layersBytes        their bytes as image sizes count them (the {@code LayersSize} of {@code /system/df})
  * @param sharedLayers       layers that more than one image uses
@@ -15,7 +15,8 @@ import java.util.List;
  * @param blobsBytes         their bytes on disk
  * @param unreferencedBlobs  blobs nothing uses: the next garbage collection removes them
  * @param unreferencedBytes  their bytes
- * @param pruneDanglingFrees layer bytes that only dangling images use: what {@code docker image prune} frees
+ * @param pruneDanglingFrees layer bytes that only the images {@code docker image prune} removes use (untagged ones that
+ *                           no other image builds on): what it frees
  * @param pruneUnusedFrees   layer bytes of every image (imaged runs no containers: {@code docker image prune -a})
  * @param topLayers          the largest layers, largest first
  * @param topBlobs           the largest blobs, largest first

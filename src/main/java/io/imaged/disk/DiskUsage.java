@@ -55,19 +55,27 @@ public class DiskUsage {
     }
 
     private DiskReport compute(int top) {
-        Set<Digest> named = new HashSet<>(store.references().referencedImages());
+        // dangling as docker image prune sees it: no tag (a digest reference alone does not keep an image); an
+        // untagged image that other images build on stays (ImageService.prune)
+        Set<Digest> tagged = new HashSet<>();
+        for (Map.Entry<String, Digest> r : store.references().snapshot().entrySet()) {
+            if (!r.getKey().contains("@")) tagged.add(r.getValue());
+        }
+        Set<Digest> heads = new HashSet<>();
+        for (Image img : store.images().heads()) heads.add(img.id());
         Map<Digest, List<Digest>> users = new HashMap<>();
-        Map<Digest, Integer> namedUsers = new HashMap<>();
+        Set<Digest> keptLayers = new HashSet<>();
         Set<Digest> configs = new HashSet<>();
         int images = 0, dangling = 0;
         for (Image img : store.images().all()) {
             images++;
             configs.add(img.id());
-            boolean isNamed = named.contains(img.id());
-            if (!isNamed) dangling++;
+            boolean isTagged = tagged.contains(img.id());
+            if (!isTagged) dangling++;
+            boolean stays = isTagged || !heads.contains(img.id());
             for (Digest chain : new HashSet<>(img.chainIds())) {
                 users.computeIfAbsent(chain, k -> new ArrayList<>(1)).add(img.id());
-                if (isNamed) namedUsers.merge(chain, 1, Integer::sum);
+                if (stays) keptLayers.add(chain);
             }
         }
         long layersBytes = 0, sharedBytes = 0, danglingFrees = 0;
@@ -82,7 +90,7 @@ public class DiskUsage {
                 shared++;
                 sharedBytes += l.size();
             }
-            if (!by.isEmpty() && !namedUsers.containsKey(l.chainId())) danglingFrees += l.size();
+            if (!by.isEmpty() && !keptLayers.contains(l.chainId())) danglingFrees += l.size();
             for (LayerBlob b : l.blobs()) layerBlobs.put(b.digest(), b);
             // the blob as pulled (compressed) when there is one, else the plain tar
             long blobSize = l.blobs().stream().filter(LayerBlob::compressed).mapToLong(LayerBlob::size).findFirst()

@@ -21,6 +21,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 class DiskApiTest extends ApiTestSupport {
 
     private static String load(String tag, List<byte[]> layers) {
+        return load(tag, layers, "[\"" + tag + "\"]");
+    }
+
+    private static String load(String tag, List<byte[]> layers, String repoTags) {
         List<String> diffIds = new ArrayList<>();
         for (byte[] l : layers) diffIds.add(RegistrySeeder.sha256(l));
         String config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Labels\":{\"t\":\"" + tag + "\"}},"
@@ -31,7 +35,7 @@ class DiskApiTest extends ApiTestSupport {
             archive.file(i + "/layer.tar", layers.get(i));
             names.add("\"" + i + "/layer.tar\"");
         }
-        archive.file("manifest.json", "[{\"Config\":\"config.json\",\"RepoTags\":[\"" + tag + "\"],\"Layers\":[" + String.join(",", names) + "]}]");
+        archive.file("manifest.json", "[{\"Config\":\"config.json\",\"RepoTags\":" + repoTags + ",\"Layers\":[" + String.join(",", names) + "]}]");
         given().contentType("application/x-tar").body(archive.build()).post("/images/load?quiet=1").then().statusCode(200);
         return RegistrySeeder.sha256(config.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
@@ -85,6 +89,27 @@ class DiskApiTest extends ApiTestSupport {
                 .body("topBlobs.size()", org.hamcrest.Matchers.equalTo(1));
         // the version prefix works as on every path
         given().get("/v1.50/imaged/disk").then().statusCode(200);
+    }
+
+    @Test
+    void whatPruningDanglingImagesWouldFreeIsWhatItFrees() {
+        byte[] shared = new TarBuilder().file("shared/lib", "s".repeat(20_000)).build();
+        load("disk/kept:1", List.of(shared));
+        // untagged: one layer of its own and one it shares with a tagged image (which stays)
+        String untagged = load("disk/untagged", List.of(shared, new TarBuilder().file("own", "o".repeat(7_000)).build()), "null");
+        JsonPath before = given().get("/imaged/disk").then().statusCode(200).extract().jsonPath();
+        assertThat(before.getInt("danglingImages")).isGreaterThanOrEqualTo(1);
+        long expected = before.getLong("pruneDanglingFrees");
+        assertThat(expected).as("at least the untagged image's own layer").isGreaterThanOrEqualTo(7_000);
+
+        JsonPath pruned = given().queryParam("filters", "{\"dangling\":[\"true\"]}").post("/images/prune")
+                .then().statusCode(200).extract().jsonPath();
+        assertThat(pruned.getString("ImagesDeleted")).contains(untagged);
+        assertThat(pruned.getLong("SpaceReclaimed")).isEqualTo(expected);
+        JsonPath after = given().get("/imaged/disk").then().statusCode(200).extract().jsonPath();
+        assertThat(after.getInt("danglingImages")).isZero();
+        assertThat(after.getLong("pruneDanglingFrees")).isZero();
+        assertThat(after.getLong("layersBytes")).isEqualTo(before.getLong("layersBytes") - expected);
     }
 
     @Test
