@@ -421,13 +421,12 @@ class DashboardIT {
         List<String> names = driver.findElements(By.cssSelector("#search-table tbody td:first-child")).stream().map(WebElement::getText).toList();
         assertThat(names).containsExactly(repo);
 
-        // the repository has no latest: the page says so in words, then the reference with its tag
+        // the repository's tags, then one tag's digest and platforms
         click("#search-table button[data-inspect='" + repo + "']");
-        waitFor("the answer", d -> first("#inspect-result .error"));
-        assertThat(text("#inspect-result .error")).startsWith("Could not read " + repo + " from its registry. Not found: ");
-        WebElement name = driver.findElement(By.cssSelector("#inspect-form input[name=name]"));
-        name.sendKeys(":1");
-        click("#inspect-form button[type=submit]");
+        waitFor("the tags", d -> first("#tags-table"));
+        assertThat(driver.findElements(By.cssSelector("#tags-table tbody tr")).stream().map(r -> r.getAttribute("data-tag")).toList())
+                .containsExactly("1");
+        click("#tags-table button[data-tag='1']");
         waitFor("the platforms", d -> d.findElements(By.cssSelector("#platforms-table tbody tr")).size() == 2);
         assertThat(text("#inspect-result")).contains(multiDigest, "application/vnd.docker.distribution.manifest.list.v2+json");
         List<String> platforms = driver.findElements(By.cssSelector("#platforms-table tbody td:first-child")).stream().map(WebElement::getText).toList();
