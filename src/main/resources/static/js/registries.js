@@ -1,5 +1,5 @@
-// Registries: search (GET /images/search), a reference's digest and platforms (GET /distribution/{name}/json),
-// and pulling what was found through form#pull.
+// Registries: search (GET /images/search), a repository's tags (imaged's GET /imaged/registries/tags), a
+// reference's digest and platforms (GET /distribution/{name}/json), and pulling what was found through form#pull.
 import {getJson, query} from './api.js';
 import {esc, humanSize} from './format.js';
 import {$, kv, notify} from './ui.js';
@@ -37,9 +37,35 @@ async function search(term) {
   for (const b of box.querySelectorAll('button[data-pull]')) b.addEventListener('click', () => pullFromHere(b.dataset.pull));
 }
 
+/** Whether a name carries a tag or digest (a port's colon is not a tag). */
+function hasTagOrDigest(name) {
+  return name.includes('@') || name.slice(name.lastIndexOf('/') + 1).includes(':');
+}
+
+async function listTags(name) {
+  const box = $('#inspect-result');
+  box.innerHTML = '<p class="muted">Asking the registry for the tags of ' + esc(name) + '…</p>';
+  let answer;
+  try {
+    answer = await getJson('/imaged/registries/tags' + query({repository: name}));
+  } catch (e) {
+    box.innerHTML = '<p class="error">' + esc('Could not list the tags of ' + name + '. ' + e.message) + '</p>';
+    return;
+  }
+  const tags = answer.tags || [];
+  box.innerHTML = '<h3>Tags of <span class="mono">' + esc(answer.repository) + '</span></h3>'
+      + (tags.length ? '<div class="table-wrap"><table id="tags-table"><thead><tr><th scope="col">Tag</th><th scope="col"></th></tr></thead><tbody>'
+          + tags.map(t => '<tr data-tag="' + esc(t) + '"><td class="mono">' + esc(t) + '</td><td><button type="button" data-tag="' + esc(t)
+              + '">Digest and platforms</button> <button type="button" data-pull-tag="' + esc(t) + '">Pull</button></td></tr>').join('')
+          + '</tbody></table></div>' : '<p class="muted">The repository has no tags.</p>');
+  for (const b of box.querySelectorAll('button[data-tag]')) b.addEventListener('click', () => inspect(name + ':' + b.dataset.tag));
+  for (const b of box.querySelectorAll('button[data-pull-tag]')) b.addEventListener('click', () => pullFromHere(name + ':' + b.dataset.pullTag));
+}
+
 async function inspect(name) {
   const box = $('#inspect-result');
   $('#inspect-form').name.value = name;
+  if (!hasTagOrDigest(name)) return listTags(name);
   box.innerHTML = '<p class="muted">Asking the registry…</p>';
   let info;
   const path = '/distribution/' + name.split('/').map(encodeURIComponent).join('/') + '/json';

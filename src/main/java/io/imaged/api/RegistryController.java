@@ -70,6 +70,14 @@ public class RegistryController {
         return search.search(term, limit, f, AuthConfig.fromHeader(request.getHeader("X-Registry-Auth"), json));
     }
 
+    @Operation(summary = "List a repository's tags", tags = "imaged extensions",
+            description = "imaged's extension for the dashboard: the tags of a repository on its registry (GET /v2/<name>/tags/list), "
+                    + "with X-Registry-Auth as for a pull.")
+    @GetMapping(value = "/imaged/registries/tags", produces = MediaType.APPLICATION_JSON_VALUE)
+    public SearchService.RepositoryTags tags(@RequestParam(required = false) String repository, HttpServletRequest request) {
+        return search.tags(repository, AuthConfig.fromHeader(request.getHeader("X-Registry-Auth"), json));
+    }
+
     @Operation(summary = "Check auth configuration", tags = "System")
     @PostMapping(value = "/auth", produces = MediaType.APPLICATION_JSON_VALUE)
     public AuthResponse login(@RequestBody(required = false) AuthConfig auth) {

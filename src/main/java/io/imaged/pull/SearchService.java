@@ -6,6 +6,7 @@ import io.imaged.reference.ImageReference;
 import io.imaged.registry.AuthConfig;
 import io.imaged.registry.RegistryClient;
 import io.imaged.registry.RegistryErrors;
+import io.imaged.registry.RegistrySession;
 import io.imaged.registry.RegistrySession.SearchHit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,6 +114,25 @@ public class SearchService {
             if (out.size() >= max) break;
         }
         return out;
+    }
+
+    /** A repository's tags, in the registry's order: what {@code GET /imaged/registries/tags} answers. */
+    public record RepositoryTags(String repository, List<String> tags) {
+    }
+
+    /**
+     * Every tag of {@code repository} (a name as {@code docker pull} takes it; a tag or digest on it is ignored),
+     * from the registry's {@code /v2/<name>/tags/list}.
+     */
+    public RepositoryTags tags(String repository, AuthConfig auth) {
+        if (repository == null || repository.isBlank()) throw ImagedException.invalid("repository is required: a name such as registry.example:5000/team/app");
+        ImageReference ref = ImageReference.parse(repository.trim());
+        ImageReference bare = new ImageReference(ref.domain(), ref.path(), null, null);
+        try {
+            return new RepositoryTags(bare.familiarName(), client.withSession(bare, auth, false, RegistrySession::tags));
+        } catch (IOException e) {
+            throw RegistryErrors.ofQuery(e);
+        }
     }
 
     private List<SearchHit> searchDockerIo(String query, int max, AuthConfig auth) throws IOException {

@@ -194,6 +194,16 @@ public class Store implements AutoCloseable {
         void close();
     }
 
+    /**
+     * Blobs that a garbage collection keeps besides the layers' ones: the manifests of the images' sources and the
+     * verified blobs awaiting their image. Call under {@link #read()}.
+     */
+    public Set<Digest> keptBlobs() {
+        Set<Digest> keep = new HashSet<>(distribution.blobRoots(images.all().stream().map(Image::id).toList()));
+        keep.addAll(partials.blobRoots());
+        return keep;
+    }
+
     /** Chain IDs of an image's layers that another image also uses (for SharedSize and df). */
     public List<Layer> layersOf(Image img) {
         return img.chainIds().stream().map(layers::get).toList();

@@ -80,6 +80,9 @@ class DashboardIT {
     static String imageId;
     /** The image as the page pulls it: through the proxy that holds one layer back. */
     static String ref;
+    static TestImages.Layer brokenLayer;
+    static byte[] armConfig;
+    static String multiDigest;
 
     @BeforeAll
     static void seedAndOpen() throws Exception {
@@ -110,6 +113,21 @@ class DashboardIT {
                 .replace("\"--serve\"", "\"--other\"").getBytes(StandardCharsets.UTF_8);
         seeder.manifest("dash/app", "2", TestImages.DOCKER_MANIFEST,
                 TestImages.manifest(seeder, "dash/app", otherConfig, List.of(layers.get(0), layers.get(1), other), false));
+        // an image whose layer the proxy damages: the pull fails inside its 200 stream, after "Pulling fs layer"
+        brokenLayer = TestImages.layer(Map.of("broken/file", text(random, 30_000)), TestImages.Compression.GZIP);
+        seeder.manifest("dash/broken", "1", TestImages.DOCKER_MANIFEST, TestImages.manifest(seeder, "dash/broken",
+                TestImages.config(List.of(brokenLayer), "linux", "amd64", null, "broken"), List.of(brokenLayer), false));
+        // a two-platform index, for the registries view
+        TestImages.Layer multiBase = TestImages.layer(Map.of("etc/os", "multi\n"), TestImages.Compression.GZIP);
+        byte[] amdCfg = TestImages.config(List.of(multiBase), "linux", "amd64", null, "amd64");
+        armConfig = TestImages.config(List.of(multiBase), "linux", "arm64", "v8", "arm64");
+        byte[] amd = TestImages.manifest(seeder, "dash/multi", amdCfg, List.of(multiBase), false);
+        byte[] arm = TestImages.manifest(seeder, "dash/multi", armConfig, List.of(multiBase), false);
+        seeder.manifest("dash/multi", RegistrySeeder.sha256(amd), TestImages.DOCKER_MANIFEST, amd);
+        seeder.manifest("dash/multi", RegistrySeeder.sha256(arm), TestImages.DOCKER_MANIFEST, arm);
+        multiDigest = seeder.manifest("dash/multi", "1", TestImages.DOCKER_LIST, TestImages.index(List.of(
+                new TestImages.Entry(amd, TestImages.DOCKER_MANIFEST, "linux", "amd64", null),
+                new TestImages.Entry(arm, TestImages.DOCKER_MANIFEST, "linux", "arm64", "v8")), false));
         // and a few unrelated ones, so that the table and the disk view have something to sort
         for (String name : List.of("demo/tools:1.4", "demo/web:2.0", "example.com/team/base:2025")) {
             Path tar = Files.createDirectories(dir.resolve("imports")).resolve(name.replaceAll("[^a-z0-9.]", "_") + ".tar");
@@ -314,6 +332,38 @@ class DashboardIT {
         String[] images = df.get("Images").split(" ");
         assertThat(text("#disk-cards")).contains("Images\n" + images[0], "Stored (all layers once)\n" + images[1]);
         assertThat(driver.findElements(By.cssSelector("#view-disk svg rect")).size()).isGreaterThanOrEqualTo(4);
+
+        // layers and blobs by size (GET /imaged/disk), checked against the data root and the images' RootFS
+        waitFor("the layer table", d -> first("#disk-layers tbody tr"));
+        Path blobDir = imaged.dataRoot().resolve("blobs/sha256");
+        List<Path> blobFiles;
+        try (Stream<Path> files = Files.list(blobDir)) {
+            blobFiles = files.filter(p -> p.getFileName().toString().matches("[0-9a-f]{64}")).toList();
+        }
+        List<WebElement> blobRows = driver.findElements(By.cssSelector("#disk-blobs tbody tr"));
+        assertThat(blobRows).hasSize(Math.min(15, blobFiles.size()));
+        List<Long> shownSizes = new ArrayList<>();
+        for (WebElement r : blobRows) {
+            String digest = r.getAttribute("data-digest");
+            long shown = Long.parseLong(r.getAttribute("data-size"));
+            assertThat(shown).as(digest).isEqualTo(Files.size(blobDir.resolve(digest.substring(7))));
+            shownSizes.add(shown);
+        }
+        assertThat(shownSizes).as("the largest blobs, largest first")
+                .isEqualTo(blobFiles.stream().map(DashboardIT::size).sorted(java.util.Comparator.reverseOrder()).limit(blobRows.size()).toList());
+        assertThat(first("#disk-blobs tr[data-digest='" + RegistrySeeder.sha256(layers.get(0).blob()) + "']").getAttribute("data-kind"))
+                .isEqualTo("layer");
+        assertThat(text("#disk-cards")).contains(blobFiles.size() + " blobs");
+        List<String> ids = List.copyOf(new LinkedHashSet<>(docker.run("images", "-a", "-q", "--no-trunc").ok().lines()));
+        List<String> args = new ArrayList<>(List.of("image", "inspect", "--format", "{{index .RootFS.Layers 0}}"));
+        args.addAll(ids);
+        long usingBase = docker.run(args.toArray(String[]::new)).ok().lines().stream().filter(layers.get(0).diffId()::equals).count();
+        assertThat(usingBase).isGreaterThanOrEqualTo(2);
+        WebElement baseRow = first("#disk-layers tr[data-chain-id='" + layers.get(0).diffId() + "']");
+        assertThat(baseRow).as("the base layer is among the largest").isNotNull();
+        assertThat(baseRow.getAttribute("data-images")).isEqualTo(String.valueOf(usingBase));
+        assertThat(Long.parseLong(baseRow.getAttribute("data-size"))).isGreaterThanOrEqualTo(800_000);
+        assertThat(driver.findElements(By.cssSelector("#disk-layer-chart rect"))).hasSize(driver.findElements(By.cssSelector("#disk-layers tbody tr")).size());
         screenshot("disk");
 
         click("header nav a[data-view=events]");
@@ -335,6 +385,96 @@ class DashboardIT {
         waitFor("the pull to fail", d -> "failed".equals(attr("#pull-progress", "data-state")));
         assertThat(text("#notice")).startsWith("The pull of " + registry.host() + "/dash/missing:1 failed. Not found: ")
                 .contains("dash/missing");
+    }
+
+    @Test
+    @Order(8)
+    void aPullThatFailsInsideItsStreamIsShownInWords() {
+        String blob = RegistrySeeder.sha256(brokenLayer.blob());
+        slow.add(FaultProxy.path("/blobs/" + blob), FaultProxy.Kind.CORRUPT, 0, 1000, -1);
+        String broken = slow.host() + "/dash/broken:1";
+        openImages();
+        WebElement form = driver.findElement(By.cssSelector("form#pull"));
+        form.findElement(By.name("reference")).clear();
+        form.findElement(By.name("reference")).sendKeys(broken);
+        form.findElement(By.cssSelector("button[type=submit]")).click();
+        waitFor("the pull to fail", d -> "failed".equals(attr("#pull-progress", "data-state")));
+        assertThat(attr("#pull-progress", "data-error")).as("the failure came after the 200").isEqualTo("stream");
+        assertThat(attr("#pull-progress .layer-progress[data-layer='" + blob.substring(7, 19) + "']", "data-status"))
+                .as("the layer had started").isNotNull();
+        assertThat(text("#notice")).startsWith("The pull of " + broken + " failed. The registry sent a layer whose bytes do not match its digest")
+                .contains("imaged said: filesystem layer verification failed for digest " + blob);
+        assertThat(text("#pull-progress .stream-log .error")).contains("verification failed");
+        assertThat(driver.findElements(By.cssSelector("tr[data-reference='" + broken + "']"))).isEmpty();
+    }
+
+    @Test
+    @Order(9)
+    void theRegistriesViewSearchesShowsDigestAndPlatformsAndPulls() {
+        String repo = registry.host() + "/dash/multi";
+        click("header nav a[data-view=registries]");
+        WebElement term = waitFor("the search form", d -> first("#search-form input[name=term]"));
+        term.clear();
+        term.sendKeys(registry.host() + "/dash/mu");
+        click("#search-form button[type=submit]");
+        waitFor("the search results", d -> first("#search-table"));
+        List<String> names = driver.findElements(By.cssSelector("#search-table tbody td:first-child")).stream().map(WebElement::getText).toList();
+        assertThat(names).containsExactly(repo);
+
+        // the repository's tags, then one tag's digest and platforms
+        click("#search-table button[data-inspect='" + repo + "']");
+        waitFor("the tags", d -> first("#tags-table"));
+        assertThat(driver.findElements(By.cssSelector("#tags-table tbody tr")).stream().map(r -> r.getAttribute("data-tag")).toList())
+                .containsExactly("1");
+        click("#tags-table button[data-tag='1']");
+        waitFor("the platforms", d -> d.findElements(By.cssSelector("#platforms-table tbody tr")).size() == 2);
+        assertThat(text("#inspect-result")).contains(multiDigest, "application/vnd.docker.distribution.manifest.list.v2+json");
+        List<String> platforms = driver.findElements(By.cssSelector("#platforms-table tbody td:first-child")).stream().map(WebElement::getText).toList();
+        assertThat(platforms).containsExactly("linux/amd64", "linux/arm64/v8");
+
+        click("#platforms-table button[data-platform='linux/arm64/v8']");
+        waitFor("the pull to end", d -> "done".equals(attr("#pull-progress", "data-state")));
+        String armId = RegistrySeeder.sha256(armConfig);
+        waitFor("the pulled platform's row", d -> first("tr[data-image-id='" + armId + "'][data-reference='" + repo + ":1']"));
+        assertThat(cli("images", "--format", "{{.Repository}}:{{.Tag}}\t{{.ID}}")).containsEntry(repo + ":1", armId.substring(7, 19));
+    }
+
+    @Test
+    @Order(10)
+    void theImagesTableAndThePullFormWorkFromTheKeyboard() {
+        openImages();
+        waitFor("the rows", d -> d.findElements(By.cssSelector("#images-table tbody tr")).size() >= 3);
+        // Tab from the filter reaches the first row
+        driver.findElement(By.id("image-filter")).click();
+        for (int i = 0; i < 40 && !"TR".equals(active().getTagName().toUpperCase()); i++) active().sendKeys(org.openqa.selenium.Keys.TAB);
+        List<WebElement> rows = driver.findElements(By.cssSelector("#images-table tbody tr"));
+        assertThat(active().getAttribute("data-key")).as("Tab reaches the table's first row").isEqualTo(rows.get(0).getAttribute("data-key"));
+        active().sendKeys(org.openqa.selenium.Keys.ARROW_DOWN);
+        assertThat(active().getAttribute("data-key")).isEqualTo(rows.get(1).getAttribute("data-key"));
+        active().sendKeys(org.openqa.selenium.Keys.ARROW_UP);
+        assertThat(active().getAttribute("data-key")).isEqualTo(rows.get(0).getAttribute("data-key"));
+        for (int i = 0; i < rows.size() && !ref.equals(active().getAttribute("data-reference")); i++) {
+            active().sendKeys(org.openqa.selenium.Keys.ARROW_DOWN);
+        }
+        assertThat(active().getAttribute("data-reference")).as("arrow keys reach every row").isEqualTo(ref);
+        active().sendKeys(org.openqa.selenium.Keys.ENTER);
+        waitFor("the selection", d -> "true".equals(first("tr[data-reference='" + ref + "']").getAttribute("aria-selected")));
+        active().sendKeys(org.openqa.selenium.Keys.ENTER);
+        waitFor("the details", d -> ref.equals(text("#details-title")));
+        assertThat(driver.getCurrentUrl()).contains("#image/sha256%3A" + imageId.substring(7));
+
+        // the pull form submits with Enter
+        openImages();
+        String again = registry.host() + "/dash/app:2";
+        WebElement reference = driver.findElement(By.cssSelector("form#pull input[name=reference]"));
+        reference.clear();
+        reference.sendKeys(again, org.openqa.selenium.Keys.ENTER);
+        waitFor("the pull to end", d -> "done".equals(attr("#pull-progress", "data-state")) && text("#notice").contains(again));
+        assertThat(text("#notice")).contains("Image is up to date for " + again);
+    }
+
+    private static WebElement active() {
+        return driver.switchTo().activeElement();
     }
 
     // ---------------------------------------------------------------------------------------------------- helpers
