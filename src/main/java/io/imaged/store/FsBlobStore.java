@@ -26,25 +26,20 @@ public class FsBlobStore implements BlobStore {
     private final Path dir;
     private final Path tmp;
     /**
-     * The size of every stored blob by hex digest, measured once at startup and kept as blobs appear and go, so
-     * {@link #usage} reads no disk. Keyed by digest (not summed in place) so that two writers storing the same blob
-     * at once, or a delete of a blob that is already gone, count once.
+     * The size of every stored blob by hex digest, measured once at the first {@link #usage} (not at startup: only a
+     * metrics scrape wants it) and kept as blobs appear and go, so later calls read no disk. Keyed by digest (not
+     * summed in place) so that two writers storing the same blob at once, or a delete of a blob that is already gone,
+     * count once.
      */
     private final java.util.concurrent.ConcurrentHashMap<String, Long> sizes = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong totalBytes = new java.util.concurrent.atomic.AtomicLong();
+    private volatile boolean measured;
 
     public FsBlobStore(Path root) throws IOException {
         this.dir = root.resolve("sha256");
         this.tmp = root.resolve("tmp");
         PrivateFiles.createDirectories(dir);
         PrivateFiles.createDirectories(tmp);
-        forEach(d -> {
-            try {
-                stored(d.hex(), Files.size(path(d)));
-            } catch (IOException gone) {
-                // not there after all
-            }
-        });
     }
 
     private void stored(String hex, long size) {
@@ -57,10 +52,35 @@ public class FsBlobStore implements BlobStore {
         if (before != null) totalBytes.addAndGet(-before);
     }
 
-    /** From memory: nothing is walked (see {@link #sizes}). */
+    /** From memory after the first call, which measures the blobs already stored (see {@link #sizes}). */
     @Override
     public Usage usage() {
+        if (!measured) measureStored();
         return new Usage(sizes.size(), totalBytes.get());
+    }
+
+    /**
+     * Adds the blobs already on disk to {@link #sizes}; those stored or deleted meanwhile are counted by
+     * {@link #stored}/{@link #removed} as always. A blob deleted between its stat and its entry is taken out again.
+     */
+    private synchronized void measureStored() {
+        if (measured) return;
+        try {
+            forEach(d -> {
+                try {
+                    long size = Files.size(path(d));
+                    if (sizes.putIfAbsent(d.hex(), size) == null) {
+                        totalBytes.addAndGet(size);
+                        if (!Files.exists(path(d))) removed(d.hex());
+                    }
+                } catch (IOException gone) {
+                    // deleted meanwhile
+                }
+            });
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        measured = true;
     }
 
     /** Where a blob is (or would be) stored; only this class and the store's tests know blobs as files. */
