@@ -1,6 +1,5 @@
 package io.imaged.push;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.imaged.digest.Digest;
 import io.imaged.oci.Descriptor;
 import io.imaged.oci.ManifestCodec;
@@ -45,16 +44,14 @@ class LayerUploads {
     private final BlobLocations locations;
     private final LayerCompressor compressor;
     private final DistributionMetadata distribution;
-    private final ObjectMapper json;
     private final BlobSender sender;
     private final TransferManager transfers;
 
-    LayerUploads(Store store, LayerCompressor compressor, ObjectMapper json, TransferManager transfers) {
+    LayerUploads(Store store, LayerCompressor compressor, TransferManager transfers) {
         this.store = store;
         this.locations = store.blobLocations();
         this.compressor = compressor;
         this.distribution = store.distribution();
-        this.json = json;
         this.transfers = transfers;
         this.sender = new BlobSender(store);
     }

@@ -62,11 +62,6 @@ public final class Transfers<T> implements AutoCloseable {
             this.result = result;
         }
 
-        /** Queued behind other transfers when added (dockerd says {@code Waiting}). */
-        public boolean waiting() {
-            return !slot.ready();
-        }
-
         /**
          * Its result; its failure is the batch's first: the others are stopped (see {@link Transfers}) before it
          * is thrown.
