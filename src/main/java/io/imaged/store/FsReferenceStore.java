@@ -57,6 +57,9 @@ public class FsReferenceStore implements ReferenceStore {
 
     private void load() throws IOException {
         deleteTempFiles();
+        // an empty journal means the snapshot is whole and current: a start need not rewrite it (an fsync of every
+        // reference)
+        boolean journalHasLines = Files.exists(journal) && Files.size(journal) > 0;
         List<String> lines = new ArrayList<>();
         for (Path p : List.of(snapshot, journal)) {
             if (!Files.exists(p)) continue;
@@ -72,7 +75,8 @@ public class FsReferenceStore implements ReferenceStore {
             if (c.ref() != null) putInMemory(c.ref(), c.image());
             else removeInMemory(c.name());
         }
-        compact();
+        if (journalHasLines || !Files.exists(snapshot)) compact();
+        else openJournal();
     }
 
     /** One journal line: {@code + ref image} or {@code - ref}; null for a corrupt line, which names nothing usable. */

@@ -22,6 +22,13 @@ import java.util.Map;
  */
 public record ImageConfig(Instant created, List<Digest> diffIds, Map<String, String> labels,
                           String os, String architecture, String variant) {
+    public ImageConfig {
+        // interned: the same few platform words are shared by every image (also when read back from the store index)
+        os = os == null ? null : os.intern();
+        architecture = architecture == null ? null : architecture.intern();
+        variant = variant == null ? null : variant.intern();
+        labels = labels == null ? null : Collections.unmodifiableMap(labels);
+    }
 
     /** Parses and validates config bytes; throws {@link InvalidConfigException} on anything malformed. */
     public static ImageConfig parse(ObjectMapper json, byte[] bytes) {
@@ -61,11 +68,10 @@ public record ImageConfig(Instant created, List<Digest> diffIds, Map<String, Str
         if (labelNode.isObject()) {
             Map<String, String> l = new LinkedHashMap<>();
             labelNode.fields().forEachRemaining(e -> l.put(e.getKey(), e.getValue().asText()));
-            labels = Collections.unmodifiableMap(l);
+            labels = l;
         }
-        // interned: the same few platform words are shared by every image
-        return new ImageConfig(created, List.copyOf(diffIds), labels, doc.text("os").intern(),
-                doc.text("architecture").intern(), doc.text("variant").intern());
+        return new ImageConfig(created, List.copyOf(diffIds), labels, doc.text("os"), doc.text("architecture"),
+                doc.text("variant"));
     }
 
     /** Parses config bytes into a JSON tree for inspect and history. */

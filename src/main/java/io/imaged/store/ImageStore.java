@@ -77,6 +77,14 @@ public class ImageStore {
         }
     }
 
+    /** Takes the images of a {@link StoreIndex} as they were when the store last closed. */
+    void restore(Collection<Image> indexed) {
+        byHex.clear();
+        newestFirst.clear();
+        childrenOf.clear();
+        for (Image img : indexed) put(img);
+    }
+
     private Image read(Digest id, byte[] bytes) throws IOException {
         ImageConfig config = ImageConfig.parse(json, bytes);
         List<Digest> chain = LayerStore.chainIds(config.diffIds());

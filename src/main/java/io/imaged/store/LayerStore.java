@@ -63,6 +63,12 @@ public class LayerStore {
         }
     }
 
+    /** Takes the layers of a {@link StoreIndex} as they were when the store last closed. */
+    void restore(Collection<Layer> indexed) {
+        layers.clear();
+        for (Layer l : indexed) layers.put(l.chainId(), l);
+    }
+
     private void loadOne(Path p, BlobStore blobs) throws IOException {
         String n = p.getFileName().toString();
         Layer layer = null;

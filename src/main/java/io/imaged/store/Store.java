@@ -6,11 +6,14 @@ import io.imaged.digest.Digest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -37,6 +40,11 @@ public class Store implements AutoCloseable {
     private final ImageCommitter committer;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final Set<Lease> leases = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Whether the catalog lives in files this store can index at close ({@link StoreIndex}). */
+    private final boolean indexable;
+    /** Whether this start took the catalog from the index (then {@link #verifyIndexed} checks it afterwards). */
+    private volatile boolean fromIndex;
+    private volatile boolean closed;
 
     /** The store on the file system under {@code imaged.data-root}. */
     @Autowired
@@ -50,6 +58,7 @@ public class Store implements AutoCloseable {
             this.root = props.dataRoot().toAbsolutePath().normalize();
             DataRootPermissions.secure(root);
             StoreBackends parts = backends.open(root);
+            this.indexable = parts.images() instanceof FsStoreBackend && parts.blobs() instanceof FsBlobStore;
             this.blobs = parts.blobs();
             this.layers = new LayerStore(root.resolve("layerdb"), json);
             this.images = new ImageStore(parts.images(), layers, json);
@@ -64,20 +73,91 @@ public class Store implements AutoCloseable {
         }
     }
 
-    /** Cleans whatever a crash left half-done: temp files, half images, dangling references, orphan layers. */
+    /**
+     * Opens the catalog: from the index a clean close wrote, or else by reading every config and layer record and
+     * cleaning whatever a crash left half-done (temp files, half images, dangling references, orphan layers).
+     */
     private void recover() throws IOException {
         long t0 = System.nanoTime();
+        var index = indexable ? StoreIndex.take(root) : java.util.Optional.<StoreIndex>empty();
         blobs.removeInterruptedWrites();
-        layers.load(blobs);
-        images.load();
+        if (index.isPresent()) {
+            layers.restore(index.get().layers());
+            images.restore(index.get().images());
+            fromIndex = true;
+        } else {
+            layers.load(blobs);
+            images.load();
+        }
+        removeDanglingReferences();
+        if (!fromIndex) collectGarbage();
+        log.info("store at {}: {} images, {} layers, {} references, loaded in {} ms{}", root, images.count(),
+                layers.all().size(), references.snapshot().size(), (System.nanoTime() - t0) / 1_000_000,
+                fromIndex ? " (from the index of the last clean stop; verifying it in the background)" : "");
+    }
+
+    private void removeDanglingReferences() throws IOException {
         for (var e : references.snapshot().entrySet()) {
             if (images.get(e.getValue()) == null) {
                 references.remove(io.imaged.reference.ImageReference.parse(e.getKey()));
             }
         }
+    }
+
+    /** Once the listeners are up: checks what the index could not show, in the background (see {@link #verifyIndexed}). */
+    @EventListener(ApplicationReadyEvent.class)
+    public void verifyInBackground() {
+        if (!fromIndex) return;
+        Thread t = new Thread(() -> {
+            try {
+                verifyIndexed();
+            } catch (IOException | RuntimeException e) {
+                log.warn("verifying the store after its start failed: {}", io.imaged.error.ErrorMessages.withoutPaths(e));
+            }
+        }, "store-verify");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
+     * After a start from the index: whether every indexed config still hashes to its image ID and every layer's blobs
+     * are there. If not (something changed the files behind the store's back), the full recovery runs, under the
+     * write hold, with the same rules as a start without an index. Then a garbage collection, as a full start does.
+     * Returns whether the full recovery was needed.
+     */
+    boolean verifyIndexed() throws IOException {
+        boolean whole = true;
+        for (Image img : List.copyOf(images.all())) {
+            if (closed) return false;
+            byte[] bytes;
+            try {
+                bytes = images.configBytes(img.id());
+            } catch (NoSuchFileException e) {
+                bytes = null;
+            }
+            if (images.get(img.id()) == null) continue; // deleted meanwhile
+            if (bytes == null || !Digest.sha256(bytes).equals(img.id())) {
+                whole = false;
+                break;
+            }
+        }
+        for (Layer l : whole ? List.copyOf(layers.all()) : List.<Layer>of()) {
+            if (layers.get(l.chainId()) != l) continue; // changed or collected meanwhile
+            if (!l.blobs().stream().allMatch(b -> blobs.exists(b.digest()))) {
+                whole = false;
+                break;
+            }
+        }
+        if (!whole) {
+            log.warn("the store's files changed since its index was written; reading every image again");
+            try (Held held = write()) {
+                layers.load(blobs);
+                images.load();
+                removeDanglingReferences();
+            }
+        }
         collectGarbage();
-        log.info("store at {}: {} images, {} layers, {} references, loaded in {} ms", root, images.count(),
-                layers.all().size(), references.snapshot().size(), (System.nanoTime() - t0) / 1_000_000);
+        return !whole;
     }
 
     /** Removes layers no image uses and blobs nothing uses; returns bytes freed. */
@@ -209,8 +289,20 @@ public class Store implements AutoCloseable {
         return img.chainIds().stream().map(layers::get).toList();
     }
 
+    /** Writes the index of the catalog for the next start (when it lives in files), then closes the references. */
     @Override
     public void close() throws IOException {
-        references.close();
+        closed = true;
+        try (Held held = write()) {
+            if (indexable) {
+                new StoreIndex(StoreIndex.VERSION, StoreIndex.stampOf(root), List.copyOf(layers.all()),
+                        List.copyOf(images.all())).write(root);
+            }
+        } catch (IOException | RuntimeException e) {
+            // the next start reads every image instead: slower, never wrong
+            log.warn("cannot write the store index: {}", io.imaged.error.ErrorMessages.withoutPaths(e));
+        } finally {
+            references.close();
+        }
     }
 }

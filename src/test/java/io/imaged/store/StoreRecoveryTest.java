@@ -33,7 +33,9 @@ class StoreRecoveryTest {
     @TempDir
     Path dir;
 
-    private Store open() {
+    /** Opens the store as after a crash: the tests write what one leaves, and a crash writes no {@link StoreIndex}. */
+    private Store open() throws IOException {
+        Files.deleteIfExists(dir.resolve(StoreIndex.FILE));
         ImagedProperties props = io.imaged.testsupport.TestProperties.of(dir);
         return new Store(props, JSON);
     }
