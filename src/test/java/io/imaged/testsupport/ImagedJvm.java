@@ -10,6 +10,7 @@ import java.util.List;
  * imaged some sixty times, so they start it as the documented launch does ({@code target/imaged/imaged}): the jar
  * as {@code ./mvnw package} lays it out in {@code target/imaged}, with the class-data archive its training run made
  * ({@code src/main/launcher}); {@code -Xshare:auto}, so a JVM that cannot map the archive runs without it. On top,
+ * {@code -Dspring.aot.enabled=true} (the bean definitions of the build's AOT processing, as the launcher runs it),
  * {@code -XX:TieredStopAtLevel=1} (C1 only: tests are short, the C2 compiler would mostly compete for the two
  * cores) and {@code -XX:+UseSerialGC} (no GC threads to start, and the flag the archive was made with).
  * {@code -Dimaged.test.fast-start=false} runs the fat jar with the JVM's defaults.
@@ -38,7 +39,7 @@ public final class ImagedJvm {
     /** The flags (archive, compiler, GC), for scripts that start java themselves. */
     public static List<String> jvmFlags() {
         if (!FAST) return List.of();
-        List<String> flags = new ArrayList<>(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+        List<String> flags = new ArrayList<>(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Dspring.aot.enabled=true"));
         Path layout = layout();
         if (layout != null && Files.exists(layout.resolve("imaged.jsa"))) {
             flags.add("-XX:SharedArchiveFile=" + layout.resolve("imaged.jsa"));
