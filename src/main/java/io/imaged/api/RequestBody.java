@@ -25,15 +25,26 @@ final class RequestBody extends FilterInputStream {
     private long seen;
 
     private final HttpServletRequest request;
+    private final Runnable awaitContainer;
 
     private RequestBody(HttpServletRequest request, InputStream in, long declared) {
         super(in);
         this.request = request;
         this.declared = declared;
+        this.awaitContainer = ContainerHandOffValve.awaitingContainer(request);
     }
 
+    /** Made on the container thread that received the request. */
     static RequestBody of(HttpServletRequest request) throws IOException {
         return new RequestBody(request, request.getInputStream(), request.getContentLengthLong());
+    }
+
+    /**
+     * Called by the thread that will read the body, before it reads: returns once the container thread has left the
+     * request, so that a read error is seen by this thread alone ({@link ContainerHandOffValve}).
+     */
+    void awaitContainerThread() {
+        awaitContainer.run();
     }
 
     Failure failure() {
