@@ -1,5 +1,5 @@
 # Sends N imports with a malformed chunked body over a unix socket and counts the answers by shape:
-# usage: python3 scripts/probe-malformed-chunked.py DATA_ROOT/imaged.sock 300  (a known race: see docs/compatibility.md)
+# usage: python3 scripts/probe-malformed-chunked.py DATA_ROOT/imaged.sock 300  (every answer: 400 json closed; see docs/compatibility.md)
 import socket, sys
 sock, n = sys.argv[1], int(sys.argv[2])
 req = (b"POST /images/create?fromSrc=-&repo=errors/chunk&tag=1 HTTP/1.1\r\nHost: localhost\r\n"

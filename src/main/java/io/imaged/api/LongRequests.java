@@ -76,6 +76,8 @@ public class LongRequests implements DisposableBean {
 
     private <T> Callable<T> readingBody(String what, RequestBody body, Callable<T> work) {
         return () -> {
+            // Tomcat marks the request failed when a read fails: the container thread must be gone by then
+            body.awaitContainerThread();
             try {
                 return work.call();
             } catch (Exception e) {

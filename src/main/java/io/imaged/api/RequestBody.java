@@ -24,16 +24,25 @@ final class RequestBody extends FilterInputStream {
     private final long declared;
     private long seen;
 
-    private final HttpServletRequest request;
+    private final Runnable awaitContainer;
 
     private RequestBody(HttpServletRequest request, InputStream in, long declared) {
         super(in);
-        this.request = request;
         this.declared = declared;
+        this.awaitContainer = ContainerHandOffValve.awaitingContainer(request);
     }
 
+    /** Made on the container thread that received the request. */
     static RequestBody of(HttpServletRequest request) throws IOException {
         return new RequestBody(request, request.getInputStream(), request.getContentLengthLong());
+    }
+
+    /**
+     * Called by the thread that will read the body, before it reads: returns once the container thread has left the
+     * request, so that a read error is seen by this thread alone ({@link ContainerHandOffValve}).
+     */
+    void awaitContainerThread() {
+        awaitContainer.run();
     }
 
     Failure failure() {
@@ -100,14 +109,6 @@ final class RequestBody extends FilterInputStream {
             error = e;
             failure = causedByTimeout(e) ? Failure.TIMED_OUT
                     : TomcatErrors.isMalformedBody(e) ? Failure.MALFORMED : Failure.CLIENT_GONE;
-        }
-        if (failure == Failure.CLIENT_GONE) {
-            // Tomcat marks the request failed when a read fails (ERROR_EXCEPTION). Read on a pool thread, a client
-            // that left may be seen while the container thread is still leaving the request it started as async:
-            // seeing the mark, that thread fires the async error too, racing the pool thread's own end (Spring's
-            // "AsyncContext not yet initialized"). Nobody is left to answer, so the mark is taken away. A malformed
-            // or stalled body keeps it: Tomcat's error page words its 400 from it when that path answers first.
-            request.removeAttribute(jakarta.servlet.RequestDispatcher.ERROR_EXCEPTION);
         }
         // the readers (tar, archive, JSON) stop at this type instead of calling the body truncated
         return failure == Failure.CLIENT_GONE ? new ClientGoneException("request body", e) : e;

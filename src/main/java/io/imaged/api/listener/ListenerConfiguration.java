@@ -53,6 +53,8 @@ public class ListenerConfiguration {
             factory.addConnectorCustomizers(c -> tune(c, props));
             // which listener a request came through (the browser guard in api applies to TCP only)
             factory.addEngineValves(new ListenerValve());
+            // an upload's reading thread waits until the container thread has let go of the request (LongRequests)
+            factory.addEngineValves(new io.imaged.api.ContainerHandOffValve());
         };
     }
 
