@@ -30,6 +30,13 @@ public final class Digest implements Comparable<Digest> {
         this.string = algorithm + ":" + hex;
     }
 
+    /** From hex that {@link HexFormat} made of 32 bytes: valid by construction, so not matched again. */
+    private Digest(String sha256Hex) {
+        this.algorithm = "sha256";
+        this.hex = sha256Hex;
+        this.string = "sha256:" + sha256Hex;
+    }
+
     public String algorithm() {
         return algorithm;
     }
@@ -64,7 +71,8 @@ public final class Digest implements Comparable<Digest> {
     }
 
     public static Digest fromHash(byte[] sha256) {
-        return new Digest("sha256", HexFormat.of().formatHex(sha256));
+        if (sha256.length != 32) throw new IllegalArgumentException("invalid digest: " + sha256.length + " bytes");
+        return new Digest(HexFormat.of().formatHex(sha256));
     }
 
     public static MessageDigest newSha256() {

@@ -295,7 +295,7 @@ public class Store implements AutoCloseable {
         closed = true;
         try (Held held = write()) {
             if (indexable) {
-                new StoreIndex(StoreIndex.VERSION, StoreIndex.stampOf(root), List.copyOf(layers.all()),
+                new StoreIndex(StoreIndex.stampOf(root), List.copyOf(layers.all()),
                         List.copyOf(images.all())).write(root);
             }
         } catch (IOException | RuntimeException e) {
