@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Writes a synthetic OCI image layout for the transfer benchmark, without the network.
 
-usage: gen-oci-image.py DIR TAG LAYERS MB_PER_LAYER [SEED]
+usage: gen-oci-image.py DIR TAG LAYERS MB_PER_LAYER [SEED] [MIX]
 
 Each layer is a gzip-compressed tar holding a mix of incompressible files (random bytes) and compressible
-ones (hex text of random bytes, which gzip halves), so that both the network and gzip matter, like a real
-image. Layer sizes vary around MB_PER_LAYER (uncompressed).
+ones, so that both the network and gzip matter, like a real image. Layer sizes vary around MB_PER_LAYER
+(uncompressed). MIX "half" (the default): every other file random, the rest hex text of random bytes, which
+gzip halves (about 0.77 of the plain size in all). MIX "dense": one file in four random, the rest hex text in
+which every 16 KiB block appears twice (gzip keeps about 0.28), about 0.46 in all, like the 566 MB / 260 MB
+image of issue 11.
 """
 import gzip
 import hashlib
@@ -36,7 +39,7 @@ class HashingWriter:
         self.out.flush()
 
 
-def add_file(tar, name, size, compressible, rng):
+def add_file(tar, name, size, compressible, rng, doubled=False):
     info = tarfile.TarInfo(name)
     info.size = size
     info.mode = 0o644
@@ -45,7 +48,11 @@ def add_file(tar, name, size, compressible, rng):
     left = size
     while left > 0:
         n = min(left, CHUNK)
-        if compressible:
+        if compressible and doubled:
+            block = rng.randbytes(512).hex().encode()
+            chunk = ((block + block) * (n // (2 * len(block)) + 1))[:n] if n < 2 * len(block) else b"".join(
+                (lambda b: b + b)(rng.randbytes(512).hex().encode()) for _ in range((n + 2047) // 2048))[:n]
+        elif compressible:
             chunk = rng.randbytes((n + 1) // 2).hex().encode()[:n]
         else:
             chunk = rng.randbytes(n)
@@ -55,7 +62,7 @@ def add_file(tar, name, size, compressible, rng):
     tar.addfile(info, data)
 
 
-def write_layer(blobs, index, mb, rng):
+def write_layer(blobs, index, mb, rng, mix="half"):
     tmp = os.path.join(blobs, "tmp-layer")
     with open(tmp, "wb") as f:
         compressed = HashingWriter(f)
@@ -72,7 +79,8 @@ def write_layer(blobs, index, mb, rng):
                 i = 0
                 while total > 0:
                     size = min(total, rng.randint(64 * 1024, max(128 * 1024, min(24 << 20, int(mb * (1 << 20)) // 4))))
-                    add_file(tar, f"layer{index}/f{i:04d}.{'txt' if i % 2 else 'bin'}", size, i % 2 == 1, rng)
+                    text = i % 4 != 0 if mix == "dense" else i % 2 == 1
+                    add_file(tar, f"layer{index}/f{i:04d}.{'txt' if text else 'bin'}", size, text, rng, mix == "dense")
                     total -= size
                     i += 1
     digest = "sha256:" + compressed.sha.hexdigest()
@@ -91,13 +99,14 @@ def put_json(blobs, obj):
 def main():
     out, tag, layers, mb = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
     seed = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+    mix = sys.argv[6] if len(sys.argv) > 6 else "half"
     rng = random.Random(seed)
     blobs = os.path.join(out, "blobs", "sha256")
     os.makedirs(blobs, exist_ok=True)
     layer_descs, diff_ids = [], []
     for i in range(layers):
         size_mb = mb * rng.uniform(0.5, 1.5) if layers > 4 else mb
-        digest, size, diff_id = write_layer(blobs, i, size_mb, rng)
+        digest, size, diff_id = write_layer(blobs, i, size_mb, rng, mix)
         layer_descs.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": digest, "size": size})
         diff_ids.append(diff_id)
         print(f"layer {i}: {size / 1e6:.1f} MB compressed, {digest}", file=sys.stderr)
