@@ -12,7 +12,7 @@ import io.imaged.layer.Decompression;
 import io.imaged.store.BlobStore;
 import io.imaged.digest.Digest;
 import io.imaged.store.Layer;
-import io.imaged.store.LayerBlob;
+import io.imaged.oci.Descriptor;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
@@ -31,9 +31,10 @@ import java.util.function.Consumer;
 /**
  * Writes what Docker 25+ {@code docker save} writes: an OCI image layout ({@code oci-layout}, {@code index.json},
  * {@code blobs/sha256/...}) that also carries the classic {@code manifest.json} and {@code repositories}, so that
- * old and new docker load, podman and skopeo all read it. Layers go out as uncompressed tars named by their diff
- * ID, each at most once; a layer stored only compressed is decompressed on the way. Nothing is buffered beyond
- * a copy block, and the config bytes are written exactly as stored so that image IDs survive.
+ * old and new docker load, podman and skopeo all read it. Each layer goes out once, as its stored gzip blob when it
+ * has one (copied as it is: no inflating, half the bytes) or else as its plain tar named by diff ID
+ * ({@link SavedManifest#blobOf}). Nothing is buffered beyond a copy block, and the config bytes are written
+ * exactly as stored so that image IDs survive.
  */
 public final class ArchiveWriter {
     private final BlobStore blobs;
@@ -67,8 +68,9 @@ public final class ArchiveWriter {
             if (written.add(configDigest)) file(tar, blobPath(configDigest), item.config());
             ArrayNode layerPaths = json.createArrayNode();
             for (Layer l : item.layers()) {
-                if (written.add(l.diffId())) layer(tar, l);
-                layerPaths.add(blobPath(l.diffId()));
+                Descriptor blob = SavedManifest.blobOf(l);
+                if (written.add(blob.digest())) layer(tar, l, blob);
+                layerPaths.add(blobPath(blob.digest()));
             }
             byte[] ociBytes = SavedManifest.bytes(item.image().id(), item.config().length, item.layers());
             Digest ociDigest = Digest.sha256(ociBytes);
@@ -162,19 +164,21 @@ public final class ArchiveWriter {
         return e;
     }
 
-    /** Streams a layer's plain tar, from its uncompressed blob or by decompressing a stored compressed one. */
-    private void layer(TarArchiveOutputStream tar, Layer l) throws IOException {
-        tar.putArchiveEntry(entry(blobPath(l.diffId()), l.tarSize()));
-        LayerBlob plain = l.uncompressedBlob();
-        LayerBlob source = plain != null ? plain : l.blobs().get(0);
+    /**
+     * Streams the blob {@link SavedManifest#blobOf} chose: a stored blob as it is (gzip, or the plain tar), or the
+     * plain tar inflated from a layer stored only otherwise compressed.
+     */
+    private void layer(TarArchiveOutputStream tar, Layer l, Descriptor blob) throws IOException {
+        tar.putArchiveEntry(entry(blobPath(blob.digest()), blob.size()));
+        boolean stored = l.blobs().stream().anyMatch(b -> b.digest().equals(blob.digest()));
         long copied;
-        try (InputStream raw = blobs.open(source.digest());
-             InputStream in = plain != null ? raw : Decompression.detect(raw)) {
-            copied = copy(in, tar, l.tarSize());
+        try (InputStream raw = blobs.open(stored ? blob.digest() : l.blobs().get(0).digest());
+             InputStream in = stored ? raw : Decompression.detect(raw)) {
+            copied = copy(in, tar, blob.size());
         }
-        if (copied != l.tarSize()) {
-            // the entry header already promised tarSize bytes: a short layer must abort the stream, not corrupt it
-            throw new IOException("layer " + l.diffId() + " gave " + copied + " bytes, expected " + l.tarSize());
+        if (copied != blob.size()) {
+            // the entry header already promised these bytes: a short blob must abort the stream, not corrupt it
+            throw new IOException("layer " + l.diffId() + " gave " + copied + " bytes, expected " + blob.size());
         }
         tar.closeArchiveEntry();
     }

@@ -11,6 +11,7 @@ import io.imaged.digest.Digest;
 import io.imaged.store.Layer;
 import io.imaged.store.Lease;
 import io.imaged.store.Store;
+import io.imaged.transfer.TransferManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
@@ -21,15 +22,26 @@ import java.nio.file.Files;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.time.Instant;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 
 /**
  * {@code docker load}: reads archives written by dockerd (legacy and Docker 25+ layouts), podman and skopeo
  * (docker-archive and OCI layout). Three phases keep the store as it was on any error: the archive is unpacked
- * and every name, JSON document and reference checked; then the layers are stored and their diff IDs verified
- * under a lease; only then are layers registered, images created and tags set, under the store's write lock.
+ * and every name, JSON document and reference checked; then the layer files are measured in parallel, their diff
+ * IDs verified and the files moved into the blob store under a lease; only then are layers registered, images
+ * created and tags set, under the store's write lock.
  */
 @Service
 public class LoadService {
@@ -37,11 +49,13 @@ public class LoadService {
     private static final Logger log = LoggerFactory.getLogger(LoadService.class);
     private final Store store;
     private final LayerIngester ingester;
+    private final TransferManager transfers;
     private final EventBus events;
     private final ObjectMapper json;
 
-    public LoadService(Store store, LayerIngester ingester, EventBus events, ObjectMapper json) {
+    public LoadService(Store store, LayerIngester ingester, TransferManager transfers, EventBus events, ObjectMapper json) {
         this.planner = new ArchivePlanner(json);
+        this.transfers = transfers;
         this.store = store;
         this.ingester = ingester;
         this.events = events;
@@ -78,35 +92,125 @@ public class LoadService {
         }
     }
 
-    /** Stores every layer the store does not have yet, verifying diff IDs (and OCI blob digests). */
+    /** A layer file the store lacks, as one image of the archive names it. */
+    private record Needed(Path file, String name, Digest diffId, Digest blobDigest, Digest imageId) {
+    }
+
+    /**
+     * Stores every layer the store does not have yet, verifying diff IDs (and OCI blob digests). The layer files
+     * are read in parallel, each once; then, in the archive's order (so that the first fault reported is the
+     * first in the archive), checked and moved into the blob store as they are.
+     */
     private Map<Digest, LayerIngester.IngestedTar> ingestLayers(ArchiveReader.Unpacked archive, List<ArchivePlanner.Planned> plan, Lease lease) throws IOException {
-        Map<Digest, LayerIngester.IngestedTar> done = new java.util.LinkedHashMap<>();
+        List<Needed> needed = new ArrayList<>();
+        Set<Digest> seen = new HashSet<>();
         for (ArchivePlanner.Planned p : plan) {
             List<Digest> chains = io.imaged.store.LayerStore.chainIds(p.parsed().diffIds());
             // leased before they are looked up: a layer stored now stays stored until the images commit
             lease.layers(chains);
             for (int i = 0; i < chains.size(); i++) {
                 Digest diffId = p.parsed().diffIds().get(i);
-                if (done.containsKey(diffId)) continue;
-                if (store.layers().exists(chains.get(i))) continue;
-                Digest blobDigest = p.layerBlobDigests() == null ? null : p.layerBlobDigests().get(i);
-                MessageDigest sha = Digest.newSha256();
-                LayerIngester.IngestedTar tar;
-                try (InputStream in = new DigestInputStream(Files.newInputStream(archive.require(p.layerPaths().get(i))), sha)) {
-                    tar = ingester.storeTar(in, lease);
-                    in.transferTo(java.io.OutputStream.nullOutputStream()); // the blob digest covers every byte
-                }
-                if (blobDigest != null && !Digest.fromHash(sha.digest()).equals(blobDigest)) {
-                    throw new InvalidArchiveException("invalid archive: layer blob " + blobDigest + " does not match its digest");
-                }
-                if (!tar.measurement().diffId().equals(diffId)) {
-                    throw new InvalidArchiveException("invalid archive: layer " + p.layerPaths().get(i) + " has diff ID "
-                            + tar.measurement().diffId() + " but the config of " + p.id() + " says " + diffId);
-                }
-                done.put(diffId, tar);
+                if (store.layers().exists(chains.get(i)) || !seen.add(diffId)) continue;
+                String name = p.layerPaths().get(i);
+                needed.add(new Needed(archive.require(name), name, diffId,
+                        p.layerBlobDigests() == null ? null : p.layerBlobDigests().get(i), p.id()));
             }
         }
+        Map<Path, LayerIngester.MeasuredFile> measured = measureAll(needed.stream().map(Needed::file).distinct().toList());
+        Map<Digest, LayerIngester.IngestedTar> done = new LinkedHashMap<>();
+        for (Needed n : needed) {
+            LayerIngester.MeasuredFile m = measured.get(n.file());
+            if (m == null) {
+                done.put(n.diffId(), storeInflated(n, lease));
+                continue;
+            }
+            verify(n, m.fileDigest(), m.measurement().diffId());
+        }
+        for (Needed n : needed) {
+            LayerIngester.MeasuredFile m = measured.get(n.file());
+            if (m != null && !done.containsKey(n.diffId())) done.put(n.diffId(), ingester.adopt(m, lease));
+        }
         return done;
+    }
+
+    /**
+     * Measures the files on as many threads as there are cores, largest first; null for a file compressed other
+     * than with gzip. Every read has ended when this returns, also when one failed (the files are moved or deleted
+     * next); the fault thrown is that of the first file in the archive's order.
+     */
+    private Map<Path, LayerIngester.MeasuredFile> measureAll(List<Path> files) throws IOException {
+        Map<Path, LayerIngester.MeasuredFile> out = new ConcurrentHashMap<>();
+        Map<Path, Throwable> failed = new ConcurrentHashMap<>();
+        Deque<Path> queue = new ConcurrentLinkedDeque<>(files.stream()
+                .sorted(Comparator.comparingLong(LoadService::sizeOf).reversed()).toList());
+        int workers = Math.min(files.size(), Math.max(1, Runtime.getRuntime().availableProcessors()));
+        List<Future<?>> running = new ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+            running.add(transfers.beside(() -> {
+                Path f;
+                while (failed.isEmpty() && (f = queue.poll()) != null) {
+                    try {
+                        LayerIngester.MeasuredFile m = ingester.measureFile(f);
+                        if (m != null) out.put(f, m);
+                    } catch (IOException | RuntimeException e) {
+                        failed.put(f, e);
+                    }
+                }
+                return null;
+            }));
+        }
+        boolean interrupted = false;
+        for (Future<?> r : running) {
+            while (true) {
+                try {
+                    r.get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the workers stop at the next file; wait for them before the files go
+                    failed.putIfAbsent(Path.of(""), e);
+                } catch (ExecutionException e) {
+                    failed.putIfAbsent(Path.of(""), e.getCause());
+                    break;
+                }
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+        if (failed.isEmpty()) return out;
+        Throwable first = files.stream().filter(failed::containsKey).findFirst().map(failed::get)
+                .orElseGet(() -> failed.values().iterator().next());
+        if (first instanceof IOException io) throw io;
+        if (first instanceof RuntimeException re) throw re;
+        throw new java.io.InterruptedIOException("load interrupted");
+    }
+
+    private static long sizeOf(Path f) {
+        try {
+            return Files.size(f);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** A layer compressed other than with gzip (bzip2, xz, zstd): stored as its inflated tar. */
+    private LayerIngester.IngestedTar storeInflated(Needed n, Lease lease) throws IOException {
+        MessageDigest sha = Digest.newSha256();
+        LayerIngester.IngestedTar tar;
+        try (InputStream in = new DigestInputStream(Files.newInputStream(n.file()), sha)) {
+            tar = ingester.storeTar(in, lease);
+            in.transferTo(java.io.OutputStream.nullOutputStream()); // the blob digest covers every byte
+        }
+        verify(n, Digest.fromHash(sha.digest()), tar.measurement().diffId());
+        return tar;
+    }
+
+    private static void verify(Needed n, Digest fileDigest, Digest diffId) {
+        if (n.blobDigest() != null && !fileDigest.equals(n.blobDigest())) {
+            throw new InvalidArchiveException("invalid archive: layer blob " + n.blobDigest() + " does not match its digest");
+        }
+        if (!diffId.equals(n.diffId())) {
+            throw new InvalidArchiveException("invalid archive: layer " + n.name() + " has diff ID "
+                    + diffId + " but the config of " + n.imageId() + " says " + n.diffId());
+        }
     }
 
     private List<String> commit(List<ArchivePlanner.Planned> plan, Map<Digest, LayerIngester.IngestedTar> ingested, Lease lease) throws IOException {

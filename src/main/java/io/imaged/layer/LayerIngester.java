@@ -9,12 +9,23 @@ import io.imaged.store.LayerBlob;
 import io.imaged.store.Store;
 import org.springframework.stereotype.Component;
 
+import org.apache.commons.compress.compressors.CompressorException;
+import org.apache.commons.compress.compressors.CompressorStreamFactory;
+
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 
 /**
- * Stores a layer that has no registry blob (import, load): the stream is decompressed if it is
- * compressed, measured in one pass while its plain tar goes to the blob store, then registered.
+ * Stores a layer that has no registry blob (import, load). A stream is decompressed if it is compressed, measured
+ * in one pass while its plain tar goes to the blob store, then registered. A local file (a layer of an unpacked
+ * archive) is measured where it lies and then moved into the blob store as it is — a plain tar under its diff ID,
+ * a gzip blob under its own digest — so a load writes each layer's bytes once.
  */
 @Component
 public class LayerIngester {
@@ -26,6 +37,68 @@ public class LayerIngester {
 
     /** A stored, measured layer tar, not yet registered as a layer. */
     public record IngestedTar(TarMeasurement measurement, LayerBlob blob) {
+    }
+
+    /**
+     * A layer file measured where it lies: the digest of its bytes ({@code fileDigest}, what an OCI manifest names)
+     * and its tar's measurement; {@code blob} is what it will be stored as.
+     */
+    public record MeasuredFile(Path file, Digest fileDigest, TarMeasurement measurement, LayerBlob blob) {
+    }
+
+    /**
+     * Reads a layer file once: a plain tar is hashed and its headers checked; a gzip file is hashed as it is and
+     * inflated to measure its tar. Null for another compression (bzip2, xz, zstd), which {@link #storeTar} stores
+     * inflated instead. Nothing is written.
+     */
+    public MeasuredFile measureFile(Path file) throws IOException {
+        byte[] magic = new byte[2];
+        try (InputStream head = Files.newInputStream(file)) {
+            if (head.readNBytes(magic, 0, 2) == 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
+                return measureGzip(file);
+            }
+        }
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            if (compressedOtherwise(in)) return null;
+            TarMeasurement m = measure(in);
+            // the plain tar's bytes are the file's: its diff ID is its digest
+            return new MeasuredFile(file, m.diffId(), m, new LayerBlob(m.diffId(), MediaTypes.DOCKER_LAYER_TAR, m.tarSize()));
+        }
+    }
+
+    private MeasuredFile measureGzip(Path file) throws IOException {
+        MessageDigest sha = Digest.newSha256();
+        TarMeasurement m;
+        try (InputStream raw = new DigestInputStream(Files.newInputStream(file), sha)) {
+            m = measure(CompressedInputGuard.decompress(raw));
+            raw.transferTo(OutputStream.nullOutputStream()); // the blob digest covers every byte
+        }
+        Digest d = Digest.fromHash(sha.digest());
+        return new MeasuredFile(file, d, m, new LayerBlob(d, MediaTypes.DOCKER_LAYER_GZIP, Files.size(file)));
+    }
+
+    private static boolean compressedOtherwise(InputStream marked) throws IOException {
+        try {
+            CompressorStreamFactory.detect(marked);
+            return true;
+        } catch (CompressorException notCompressed) {
+            return false;
+        }
+    }
+
+    private static TarMeasurement measure(InputStream tar) throws IOException {
+        try {
+            return TarMeasurer.measure(tar, OutputStream.nullOutputStream());
+        } catch (java.io.EOFException e) {
+            throw new InvalidArchiveException("Error processing tar file(exit status 1): unexpected EOF", e);
+        }
+    }
+
+    /** Moves a measured file into the blob store (leased until the load commits); the file is gone afterwards. */
+    public IngestedTar adopt(MeasuredFile f, io.imaged.store.Lease lease) throws IOException {
+        lease.blob(f.blob().digest());
+        store.blobs().adoptLocalFile(f.file(), f.blob().digest());
+        return new IngestedTar(f.measurement(), f.blob());
     }
 
     public IngestedTar storeTar(InputStream maybeCompressed, io.imaged.store.Lease lease) throws IOException {
