@@ -10,8 +10,10 @@
 #   - save:  docker save -o <daemon>.tar IMAGE          (the archive each daemon writes, to a file)
 #   - load:  docker rmi IMAGE; docker load -i <daemon>.tar  (each daemon loads its own archive)
 #   - cross: imaged loads dockerd's archive (plain tar layers), dockerd loads imaged's (gzip layers)
-# Page cache is dropped before nothing (both sides run warm, as the runs follow each other); `sync` runs before each
-# timed command. imaged's peak RSS is its VmHWM at the end. Never contacts anything but 127.0.0.1.
+# Before each repetition both daemons remove and pull the image again, so that each saves it as pulled. Page cache
+# is not dropped (both sides run warm, as the runs follow each other); `sync` runs before each timed command.
+# KEEP=1 leaves the daemons running at the end (for profiling by hand). imaged's peak RSS is its VmHWM at the end.
+# Never contacts anything but 127.0.0.1.
 set -euo pipefail
 
 REPS=${REPS:-3}
@@ -75,6 +77,8 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 for rep in $(seq "$REPS"); do
   for tool in imaged dockerd; do
     export DOCKER_HOST=${HOST[$tool]}
+    # every repetition saves the image as pulled (a load before would have left it as that archive held it)
+    docker rmi -f "$IMG" >/dev/null 2>&1 || true; docker pull -q "$IMG" >/dev/null
     rm -f "$RUN/$tool.tar"; sync
     record save "$tool" "$(timed docker save -o "$RUN/$tool.tar" "$IMG")"
     docker rmi -f "$IMG" >/dev/null; sync
@@ -89,6 +93,7 @@ done
 unset DOCKER_HOST
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 HWM=$(awk '/VmHWM/{print $2}' "/proc/$IPID/status")
+if [ -n "${KEEP:-}" ]; then log "KEEP: imaged on $RUN/imaged.sock, dockerd on $RUN/docker.sock, registry 127.0.0.1:$P1; Ctrl-C ends"; sleep infinity; fi
 SIZES="imaged.tar $(du -m "$RUN/imaged.tar" | cut -f1) MB, dockerd.tar $(du -m "$RUN/dockerd.tar" | cut -f1) MB"
 
 python3 - "$RESULTS" "$HWM" "$LOAD_START" "$LOAD_END" "$REPS" "$SIZES" <<'PY' | tee "$WORK/results.md"

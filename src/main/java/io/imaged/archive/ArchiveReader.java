@@ -77,10 +77,15 @@ public final class ArchiveReader {
     }
 
     public static Unpacked unpack(InputStream body, Path tempRoot) throws IOException {
+        return unpack(body, tempRoot, (file, size) -> { });
+    }
+
+    /** Unpacks, calling {@code written} with each regular file as soon as it is complete. */
+    public static Unpacked unpack(InputStream body, Path tempRoot, java.util.function.ObjLongConsumer<Path> written) throws IOException {
         io.imaged.store.PrivateFiles.createDirectories(tempRoot);
         Unpacked u = new Unpacked(Files.createTempDirectory(tempRoot, "load-"));
         try {
-            read(Decompression.detect(body), u);
+            read(Decompression.detect(body), u, written);
             return u;
         } catch (RuntimeException | IOException e) {
             u.close();
@@ -88,7 +93,7 @@ public final class ArchiveReader {
         }
     }
 
-    private static void read(InputStream in, Unpacked u) throws IOException {
+    private static void read(InputStream in, Unpacked u, java.util.function.ObjLongConsumer<Path> written) throws IOException {
         int seq = 0;
         // the shared checks (structure, header sizes, names, duplicates, writes through symlinks, hard links to
         // nothing) are TarReader's, the same a layer gets; what is particular to an image archive is checked here
@@ -118,6 +123,7 @@ public final class ArchiveReader {
                         if (n != e.getSize()) throw new InvalidArchiveException("invalid archive: truncated entry " + raw);
                     }
                     u.files.put(name, f);
+                    written.accept(f, e.getSize());
                 } else {
                     throw new InvalidArchiveException("invalid archive: unsupported entry type for " + raw);
                 }

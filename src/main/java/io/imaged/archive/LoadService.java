@@ -24,17 +24,11 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 
 /**
  * {@code docker load}: reads archives written by dockerd (legacy and Docker 25+ layouts), podman and skopeo
@@ -70,11 +64,20 @@ public class LoadService {
     }
 
     public Result load(InputStream body) throws IOException {
-        try (ArchiveReader.Unpacked archive = ArchiveReader.unpack(body, store.blobs().localTempDir())) {
+        LayerFileMeasurer measurer = new LayerFileMeasurer(ingester, transfers, Runtime.getRuntime().availableProcessors());
+        ArchiveReader.Unpacked archive;
+        try {
+            archive = ArchiveReader.unpack(body, store.blobs().localTempDir(), measurer::written);
+        } catch (IOException | RuntimeException e) {
+            measurer.close();
+            throw e;
+        }
+        // the measurer closes first: its reads end before the unpacked files go
+        try (archive; measurer) {
             List<ArchivePlanner.Planned> plan = planner.plan(archive);
             boolean ok = false;
             try (Lease lease = store.lease()) {
-                Map<Digest, LayerIngester.IngestedTar> ingested = ingestLayers(archive, plan, lease);
+                Map<Digest, LayerIngester.IngestedTar> ingested = ingestLayers(archive, plan, lease, measurer);
                 List<String> lines = commit(plan, ingested, lease);
                 ok = true;
                 return new Result(ingested.values().stream()
@@ -98,10 +101,12 @@ public class LoadService {
 
     /**
      * Stores every layer the store does not have yet, verifying diff IDs (and OCI blob digests). The layer files
-     * are read in parallel, each once; then, in the archive's order (so that the first fault reported is the
-     * first in the archive), checked and moved into the blob store as they are.
+     * are read in parallel, each once, most of them already while the archive was unpacked ({@link LayerFileMeasurer});
+     * then, in the archive's order (so that the first fault reported is the first in the archive), checked and moved
+     * into the blob store as they are.
      */
-    private Map<Digest, LayerIngester.IngestedTar> ingestLayers(ArchiveReader.Unpacked archive, List<ArchivePlanner.Planned> plan, Lease lease) throws IOException {
+    private Map<Digest, LayerIngester.IngestedTar> ingestLayers(ArchiveReader.Unpacked archive, List<ArchivePlanner.Planned> plan,
+                                                               Lease lease, LayerFileMeasurer measurer) throws IOException {
         List<Needed> needed = new ArrayList<>();
         Set<Digest> seen = new HashSet<>();
         for (ArchivePlanner.Planned p : plan) {
@@ -116,7 +121,7 @@ public class LoadService {
                         p.layerBlobDigests() == null ? null : p.layerBlobDigests().get(i), p.id()));
             }
         }
-        Map<Path, LayerIngester.MeasuredFile> measured = measureAll(needed.stream().map(Needed::file).distinct().toList());
+        Map<Path, LayerIngester.MeasuredFile> measured = measurer.measure(needed.stream().map(Needed::file).distinct().toList());
         Map<Digest, LayerIngester.IngestedTar> done = new LinkedHashMap<>();
         for (Needed n : needed) {
             LayerIngester.MeasuredFile m = measured.get(n.file());
@@ -131,64 +136,6 @@ public class LoadService {
             if (m != null && !done.containsKey(n.diffId())) done.put(n.diffId(), ingester.adopt(m, lease));
         }
         return done;
-    }
-
-    /**
-     * Measures the files on as many threads as there are cores, largest first; null for a file compressed other
-     * than with gzip. Every read has ended when this returns, also when one failed (the files are moved or deleted
-     * next); the fault thrown is that of the first file in the archive's order.
-     */
-    private Map<Path, LayerIngester.MeasuredFile> measureAll(List<Path> files) throws IOException {
-        Map<Path, LayerIngester.MeasuredFile> out = new ConcurrentHashMap<>();
-        Map<Path, Throwable> failed = new ConcurrentHashMap<>();
-        Deque<Path> queue = new ConcurrentLinkedDeque<>(files.stream()
-                .sorted(Comparator.comparingLong(LoadService::sizeOf).reversed()).toList());
-        int workers = Math.min(files.size(), Math.max(1, Runtime.getRuntime().availableProcessors()));
-        List<Future<?>> running = new ArrayList<>();
-        for (int w = 0; w < workers; w++) {
-            running.add(transfers.beside(() -> {
-                Path f;
-                while (failed.isEmpty() && (f = queue.poll()) != null) {
-                    try {
-                        LayerIngester.MeasuredFile m = ingester.measureFile(f);
-                        if (m != null) out.put(f, m);
-                    } catch (IOException | RuntimeException e) {
-                        failed.put(f, e);
-                    }
-                }
-                return null;
-            }));
-        }
-        boolean interrupted = false;
-        for (Future<?> r : running) {
-            while (true) {
-                try {
-                    r.get();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true; // the workers stop at the next file; wait for them before the files go
-                    failed.putIfAbsent(Path.of(""), e);
-                } catch (ExecutionException e) {
-                    failed.putIfAbsent(Path.of(""), e.getCause());
-                    break;
-                }
-            }
-        }
-        if (interrupted) Thread.currentThread().interrupt();
-        if (failed.isEmpty()) return out;
-        Throwable first = files.stream().filter(failed::containsKey).findFirst().map(failed::get)
-                .orElseGet(() -> failed.values().iterator().next());
-        if (first instanceof IOException io) throw io;
-        if (first instanceof RuntimeException re) throw re;
-        throw new java.io.InterruptedIOException("load interrupted");
-    }
-
-    private static long sizeOf(Path f) {
-        try {
-            return Files.size(f);
-        } catch (IOException e) {
-            return 0;
-        }
     }
 
     /** A layer compressed other than with gzip (bzip2, xz, zstd): stored as its inflated tar. */

@@ -114,8 +114,35 @@ class LoadLayerFilesTest {
         assertThat(blobs).isEmpty();
     }
 
-    /** A docker-archive: config naming {@code tars}' diff IDs, layer files with {@code files}' bytes. */
+    @Test
+    void largeLayersAreMeasuredWhileUnpackingAndALargeFileThatIsNoLayerIsIgnored() throws Exception {
+        java.util.Random rnd = new java.util.Random(7);
+        byte[] big1 = new byte[3 << 19], big2 = new byte[3 << 19];
+        rnd.nextBytes(big1);
+        rnd.nextBytes(big2);
+        byte[] base = Tars.ofBytes(Map.of("one.bin", big1));
+        byte[] top = Tars.ofBytes(Map.of("two.bin", big2));
+        byte[] topGz = gzip(top);
+        assertThat(base.length).isGreaterThan((int) LayerFileMeasurer.EARLY_BYTES);
+        assertThat(topGz.length).isGreaterThan((int) LayerFileMeasurer.EARLY_BYTES);
+        byte[] junk = new byte[2 << 20];
+        rnd.nextBytes(junk); // not a tar: measuring it early fails, and nobody asks
+        byte[] archive = archive(List.of(base, top), List.of(base, topGz), "demo/big:1", Map.of("junk.bin", junk));
+
+        assertThat(load.load(new ByteArrayInputStream(archive)).lines()).containsExactly("Loaded image: demo/big:1");
+        Digest baseId = Digest.sha256(base), topId = Digest.sha256(top);
+        assertThat(store.layers().get(Layer.chainId(baseId, topId)).blobs())
+                .containsExactly(new LayerBlob(Digest.sha256(topGz), MediaTypes.DOCKER_LAYER_GZIP, topGz.length));
+        assertThat(store.layers().get(baseId).blobs()).containsExactly(new LayerBlob(baseId, MediaTypes.DOCKER_LAYER_TAR, base.length));
+        assertThat(store.images().all()).hasSize(1);
+    }
+
     private byte[] archive(List<byte[]> tars, List<byte[]> files, String tag) throws IOException {
+        return archive(tars, files, tag, Map.of());
+    }
+
+    /** A docker-archive: config naming {@code tars}' diff IDs, layer files with {@code files}' bytes. */
+    private byte[] archive(List<byte[]> tars, List<byte[]> files, String tag, Map<String, byte[]> extra) throws IOException {
         StringBuilder diffIds = new StringBuilder();
         for (byte[] t : tars) diffIds.append(diffIds.length() == 0 ? "" : ",").append('"').append(Digest.sha256(t)).append('"');
         byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" + diffIds + "]}}")
@@ -127,6 +154,7 @@ class LoadLayerFilesTest {
             entries.put(name, f);
             layers.append(layers.length() == 0 ? "" : ",").append('"').append(name).append('"');
         }
+        entries.putAll(extra);
         entries.put("config.json", config);
         entries.put("manifest.json", ("[{\"Config\":\"config.json\",\"RepoTags\":[\"" + tag + "\"],\"Layers\":[" + layers + "]}]")
                 .getBytes(StandardCharsets.UTF_8));

@@ -15,12 +15,19 @@ public final class Tars {
 
     /** A tar with the given files (path → content); directories are implied. */
     public static byte[] of(Map<String, String> files) {
+        Map<String, byte[]> bytes = new java.util.TreeMap<>();
+        files.forEach((k, v) -> bytes.put(k, v.getBytes(StandardCharsets.UTF_8)));
+        return ofBytes(bytes);
+    }
+
+    /** A tar with the given files (path → bytes). */
+    public static byte[] ofBytes(Map<String, byte[]> files) {
         try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
                 tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
                 for (var e : new java.util.TreeMap<>(files).entrySet()) {
-                    byte[] content = e.getValue().getBytes(StandardCharsets.UTF_8);
+                    byte[] content = e.getValue();
                     TarArchiveEntry entry = new TarArchiveEntry(e.getKey());
                     entry.setSize(content.length);
                     entry.setModTime(0);
