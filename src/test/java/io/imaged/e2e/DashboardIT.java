@@ -485,8 +485,13 @@ class DashboardIT {
     }
 
     private static void selectRow(String reference) {
-        WebElement row = waitFor("the row of " + reference, d -> first("tr[data-reference='" + reference + "']"));
-        row.click();
+        // found and clicked in one step: the table may be drawn again (an event, a refresh) between the two
+        waitFor("a click on the row of " + reference, d -> {
+            WebElement row = first("tr[data-reference='" + reference + "']");
+            if (row == null) return false;
+            row.click();
+            return true;
+        });
         waitFor("the selection", d -> "true".equals(first("tr[data-reference='" + reference + "']").getAttribute("aria-selected")));
     }
 
@@ -523,10 +528,13 @@ class DashboardIT {
     }
 
     private static void click(String css) {
+        // clicked inside the wait: an element drawn again between finding and clicking it is found again
         waitFor(css + " to be clickable", d -> {
             WebElement e = first(css);
-            return e != null && e.isDisplayed() && e.isEnabled() ? e : null;
-        }).click();
+            if (e == null || !e.isDisplayed() || !e.isEnabled()) return false;
+            e.click();
+            return true;
+        });
     }
 
     private static WebElement first(String css) {
