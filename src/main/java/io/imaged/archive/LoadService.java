@@ -64,10 +64,12 @@ public class LoadService {
     }
 
     public Result load(InputStream body) throws IOException {
+        long t0 = System.nanoTime();
         LayerFileMeasurer measurer = new LayerFileMeasurer(ingester, transfers, Runtime.getRuntime().availableProcessors());
         ArchiveReader.Unpacked archive;
         try {
             archive = ArchiveReader.unpack(body, store.blobs().localTempDir(), measurer::written);
+            log.debug("load: archive unpacked in {} ms", (System.nanoTime() - t0) / 1_000_000);
         } catch (IOException | RuntimeException e) {
             measurer.close();
             throw e;
@@ -78,7 +80,9 @@ public class LoadService {
             boolean ok = false;
             try (Lease lease = store.lease()) {
                 Map<Digest, LayerIngester.IngestedTar> ingested = ingestLayers(archive, plan, lease, measurer);
+                log.debug("load: {} layers measured and stored after {} ms", ingested.size(), (System.nanoTime() - t0) / 1_000_000);
                 List<String> lines = commit(plan, ingested, lease);
+                log.debug("load: committed after {} ms", (System.nanoTime() - t0) / 1_000_000);
                 ok = true;
                 return new Result(ingested.values().stream()
                         .map(t -> new LoadedLayer(t.measurement().diffId(), t.measurement().tarSize())).toList(), lines);
