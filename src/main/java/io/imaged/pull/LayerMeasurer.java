@@ -15,7 +15,7 @@ import java.util.concurrent.Future;
  * The decompressing half of a layer download ({@link DownloadAttempt}), in two stages on two threads joined by a
  * second {@link ChunkPipe}: inflate, then diff ID (sha256) and tar headers ({@link TarMeasurer}). Inflating is about
  * three quarters of the work and the tar's hash most of the rest, so on one thread the measurer was the slowest of a
- * layer's threads; the last layer of a pull, which runs alone, then kept only about 1.3 of the 2 cores busy. With the
+ * layer's threads, and the last layer of a pull, which runs alone, left the other core partly idle. With the
  * hash beside the inflater the three threads of a layer (network, inflate, hash) share the cores.
  * <p>
  * A failure of the inflater (corrupt gzip, bytes after the last member) is the measurement's failure, not the
