@@ -5,21 +5,34 @@
 #
 # In one run: generates (once, cached in $WORK/images) a ~700 MB 4-layer image and a 40-layer image as OCI
 # layouts, uploads them with skopeo into a private docker-registry on a free loopback port, starts imaged
-# (packaged jar, run as the README says: `java -jar target/imaged.jar`, own data root and socket) and a private
-# dockerd (own data/exec root, socket, pid file), then times with the docker CLI:
+# (as the README says: the launcher `target/imaged/imaged` with its class-data archive and memory options; own data
+# root and socket) and a private dockerd (own data/exec root, socket, pid file), then times with the docker CLI:
 #   - docker pull of both images through imaged and through dockerd (rmi between repetitions)
 #   - skopeo copy of both images to a dir: (the floor: download + verify, no unpacking)
 #   - docker push of the big image (pulled, then tagged) to a SECOND registry whose storage is wiped before
 #     every push, so every blob really uploads (no cross-repository mount is possible)
 # imaged's peak RSS is its VmHWM from /proc at the end (peak over its whole life), plus VmRSS sampled every 100 ms.
 # Never contacts anything but 127.0.0.1. Not part of the Maven test run.
+#
+#   BIG_MIX=dense BIG_LAYER_MB=135   the big image like issue 11's (~566 MB plain, ~250 MB gzip; cached per mix/size)
+#   IMAGED_DIST=DIR                   the launcher layout to run (default target/imaged; e.g. a copy of a baseline build)
+#   IMAGED_LAUNCH=jar                 run `java $IMAGED_JAVA_OPTS -jar target/imaged.jar` instead (the JVM's defaults)
+#   IMAGED_JAVA_OPTS=...              added to the launcher's options (or the only options with the jar)
+#   IMAGES=big PUSH_REPS=0            only the big pull (the default is "big many", pushes REPS times)
 set -euo pipefail
 
 REPS=${REPS:-3}
 WORK=${WORK:-/tmp/imaged-transfer-bench}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 JAR=$ROOT/target/imaged.jar
+LAUNCH=${IMAGED_LAUNCH:-launcher}
+DIST=${IMAGED_DIST:-$ROOT/target/imaged}
 JAVA_OPTS=${IMAGED_JAVA_OPTS:-}
+BIG_MIX=${BIG_MIX:-half}
+BIG_LAYER_MB=${BIG_LAYER_MB:-175}
+BIG_SEED=${BIG_SEED:-11}
+# the default image keeps its old cache directory; another mix, size or seed gets its own
+BIG_DIR=big; [ "$BIG_MIX/$BIG_LAYER_MB/$BIG_SEED" = half/175/11 ] || BIG_DIR=big-$BIG_MIX-$BIG_LAYER_MB-$BIG_SEED
 mkdir -p "$WORK"
 RUN=$WORK/run
 PIDS=()
@@ -54,10 +67,12 @@ stop_registry() {
 }
 
 # ---- build and generate -------------------------------------------------------------------------------------
-if [ ! -f "$JAR" ] || [ -n "${REBUILD:-}" ]; then log "building $JAR"; (cd "$ROOT" && mvn -B -o -q package -DskipTests); fi
-if [ ! -f "$WORK/images/big/index.json" ]; then
-  log "generating the big image (4 layers x 175 MB)"; rm -rf "$WORK/images/big"
-  python3 "$ROOT/bench/gen-oci-image.py" "$WORK/images/big" 1 4 "${BIG_LAYER_MB:-175}" 11
+if [ -z "${IMAGED_DIST:-}" ] && { [ ! -f "$JAR" ] || [ ! -x "$DIST/imaged" ] || [ -n "${REBUILD:-}" ]; }; then
+  log "building"; (cd "$ROOT" && ./mvnw -B -o -q package -DskipTests)
+fi
+if [ ! -f "$WORK/images/$BIG_DIR/index.json" ]; then
+  log "generating the big image (4 layers x $BIG_LAYER_MB MB, mix $BIG_MIX)"; rm -rf "$WORK/images/$BIG_DIR"
+  python3 "$ROOT/bench/gen-oci-image.py" "$WORK/images/$BIG_DIR" 1 4 "$BIG_LAYER_MB" "$BIG_SEED" "$BIG_MIX"
 fi
 if [ ! -f "$WORK/images/many/index.json" ]; then
   log "generating the 40-layer image"; rm -rf "$WORK/images/many"
@@ -71,21 +86,28 @@ P2=$(free_port); start_registry reg2 "$P2"
 R1=127.0.0.1:$P1; R2=127.0.0.1:$P2
 BIG=$R1/bench/big:1; MANY=$R1/bench/many:1
 log "uploading the images into $R1"
-skopeo copy -q --dest-tls-verify=false --format v2s2 "oci:$WORK/images/big:1" "docker://$BIG"
+skopeo copy -q --dest-tls-verify=false --format v2s2 "oci:$WORK/images/$BIG_DIR:1" "docker://$BIG"
 skopeo copy -q --dest-tls-verify=false --format v2s2 "oci:$WORK/images/many:1" "docker://$MANY"
 
 # ---- daemons ------------------------------------------------------------------------------------------------
-log "starting imaged"
+log "starting imaged ($LAUNCH)"
 mkdir -p "$RUN/imaged"
-cp "$JAR" "$RUN/imaged.jar"; JAR=$RUN/imaged.jar # a rebuild during the run must not pull the jar from under it
 ITCP=$(free_port)
+# a copy, so that a rebuild during the run does not pull the program from under it
+if [ "$LAUNCH" = jar ]; then
+  cp "$JAR" "$RUN/imaged.jar"; JAR=$RUN/imaged.jar
+  CMD=(java $JAVA_OPTS -jar "$JAR")
+else
+  cp -r "$DIST" "$RUN/imaged-dist"
+  CMD=("$RUN/imaged-dist/imaged")
+  export IMAGED_JAVA_OPTS=$JAVA_OPTS
+fi
 # shellcheck disable=SC2086
 (cd "$RUN/imaged" && IMAGED_DATA_ROOT=$RUN/imaged/data IMAGED_HOSTS="unix://$RUN/imaged.sock,tcp://127.0.0.1:$ITCP" \
-  setsid java $JAVA_OPTS -jar "$JAR" >"$RUN/imaged.log" 2>&1 </dev/null) &
-sleep 0.5
-IPID=$(pgrep -f -n "java .*-jar $JAR" || true)
+  setsid "${CMD[@]}" >"$RUN/imaged.log" 2>&1 </dev/null) &
 for _ in $(seq 300); do curl -sf --unix-socket "$RUN/imaged.sock" http://x/_ping >/dev/null 2>&1 && break; sleep 0.2; done
-IPID=$(pgrep -n -f "java .*-jar $JAR")
+# the JVM (the launcher execs it, or runs it as its child)
+IPID=$(pgrep -n -f "java .*(-jar $JAR|$RUN/imaged-dist/)")
 PIDS+=("$IPID")
 log "imaged pid $IPID"
 ( while kill -0 "$IPID" 2>/dev/null; do awk '/VmRSS/{print $2}' "/proc/$IPID/status" 2>/dev/null; sleep 0.1; done ) > "$RUN/imaged-rss.txt" &
@@ -126,7 +148,7 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 LOAD_START=$(loadavg)
 # ---- pulls --------------------------------------------------------------------------------------------------
 for rep in $(seq "$REPS"); do
-  for img in big many; do
+  for img in ${IMAGES:-big many}; do
     ref=$R1/bench/$img:1
     for tool in imaged dockerd; do
       DOCKER_HOST=${HOST[$tool]} docker rmi -f "$ref" >/dev/null 2>&1 || true
@@ -141,7 +163,7 @@ done
 log "imaged data root after the pulls: $(du -sh "$RUN/imaged/data" | cut -f1); dockerd's: $(du -sh "$RUN/dockerd" | cut -f1)"
 
 # ---- pushes (the big image, pulled into each daemon first) ----------------------------------------------------
-for tool in imaged dockerd; do DOCKER_HOST=${HOST[$tool]} docker pull -q "$BIG" >/dev/null; done
+[ "${PUSH_REPS:-$REPS}" -gt 0 ] && for tool in imaged dockerd; do DOCKER_HOST=${HOST[$tool]} docker pull -q "$BIG" >/dev/null; done
 for rep in $(seq "${PUSH_REPS:-$REPS}"); do
   for tool in imaged dockerd; do
     stop_registry reg2; start_registry reg2 "$P2"
@@ -155,9 +177,9 @@ LOAD_END=$(loadavg)
 
 HWM=$(awk '/VmHWM/{print $2}' "/proc/$IPID/status")
 RSSMAX=$(sort -n "$RUN/imaged-rss.txt" | tail -1)
-BIGMB=$(du -sm "$WORK/images/big/blobs" | cut -f1); MANYMB=$(du -sm "$WORK/images/many/blobs" | cut -f1)
+BIGMB=$(du -sm "$WORK/images/$BIG_DIR/blobs" | cut -f1); MANYMB=$(du -sm "$WORK/images/many/blobs" | cut -f1)
 
-python3 - "$RESULTS" "$HWM" "$RSSMAX" "$LOAD_START" "$LOAD_END" "$REPS" "$BIGMB" "$MANYMB" "$JAVA_OPTS" <<'PY' | tee "$WORK/results.md"
+python3 - "$RESULTS" "$HWM" "$RSSMAX" "$LOAD_START" "$LOAD_END" "$REPS" "$BIGMB" "$MANYMB" "$LAUNCH ($([ "$LAUNCH" = jar ] && echo "$JAR" || echo "$DIST")), options '$JAVA_OPTS'" <<'PY' | tee "$WORK/results.md"
 import sys, statistics, collections
 path, hwm, rssmax, l0, l1, reps, bigmb, manymb, opts = sys.argv[1:]
 t = collections.defaultdict(list)
@@ -176,7 +198,7 @@ for op in ["pull-big", "pull-many", "push-big"]:
         ratio = "" if tool == "imaged" else f"{m / med[(op, 'imaged')]:.2f}x faster" if m >= med[(op, 'imaged')] else f"{med[(op, 'imaged')] / m:.2f}x slower"
         print(f"| {op} | {tool} | {m:.2f} | {' '.join(f'{x:.2f}' for x in t[(op, tool)])} | {ratio} | {statistics.median(cpu[(op, tool)]):.2f} |")
 print()
-print(f"imaged peak RSS: VmHWM {int(hwm)/1024:.0f} MiB (max sampled VmRSS {int(rssmax)/1024:.0f} MiB); JVM options: '{opts}'")
+print(f"imaged peak RSS: VmHWM {int(hwm)/1024:.0f} MiB (max sampled VmRSS {int(rssmax)/1024:.0f} MiB); imaged run by the {opts}")
 print(f"images: big {bigmb} MB compressed on disk, 40-layer {manymb} MB; repetitions: {reps}")
 print(f"load average at start: {l0}; at end: {l1}")
 PY

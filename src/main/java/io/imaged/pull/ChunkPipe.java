@@ -35,6 +35,7 @@ final class ChunkPipe {
     private final byte[][] owned;
     private volatile boolean readerGone;
     private volatile boolean readerDone;
+    private volatile boolean readerSawAbort;
 
     ChunkPipe(int buffers, int bufferBytes) {
         empty = new ArrayBlockingQueue<>(buffers);
@@ -95,6 +96,21 @@ final class ChunkPipe {
         return new Reader();
     }
 
+    /**
+     * Whether the reader has read up to the writer's {@link #abort()}: then whatever failed on the reader's side
+     * (the tar reader words a broken stream as its own error) followed from the writer's failure.
+     */
+    boolean readerSawAbort() {
+        return readerSawAbort;
+    }
+
+    /** What the reader reads after the writer's {@link #abort()}: the writer's own failure is the one to report. */
+    static final class WriterFailed extends IOException {
+        WriterFailed() {
+            super("the layer download stopped");
+        }
+    }
+
     private final class Reader extends InputStream {
         private Chunk current;
         private int pos;
@@ -120,6 +136,9 @@ final class ChunkPipe {
         /** Makes {@code current} a chunk with bytes left; false at the end. */
         private boolean next() throws IOException {
             if (ended) return false;
+            // the abort marker is taken once; a reader that swallowed that failure (commons-compress's format
+            // detection reads a failed signature read as "not compressed") must fail again, not wait forever
+            if (readerSawAbort) throw new WriterFailed();
             if (current != null && pos < current.len()) return true;
             if (current != null) empty.add(current.buf());
             current = null;
@@ -130,7 +149,10 @@ final class ChunkPipe {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while reading layer bytes");
             }
-            if (c == ABORTED) throw new IOException("the layer download stopped");
+            if (c == ABORTED) {
+                readerSawAbort = true;
+                throw new WriterFailed();
+            }
             if (c == END) {
                 ended = true;
                 return false;

@@ -1,11 +1,9 @@
 package io.imaged.pull;
 
 import io.imaged.layer.BulkFilterInputStream;
-import io.imaged.layer.Decompression;
 import io.imaged.layer.TarMeasurement;
 import io.imaged.layer.HashingInputStream;
 import io.imaged.layer.InvalidArchiveException;
-import io.imaged.layer.TarMeasurer;
 import io.imaged.registry.RegistryException;
 import io.imaged.registry.RegistrySession;
 import io.imaged.registry.Retrying;
@@ -117,16 +115,9 @@ final class DownloadAttempt {
              InputStream local = start > 0 ? new Limited(Files.newInputStream(part), start) : InputStream.nullInputStream()) {
             InputStream network = net == null ? InputStream.nullInputStream() : new NetworkTee(net.body(), append, start);
             HashingInputStream all = new HashingInputStream(new SequenceInputStream(local, network), sha, null);
-            // this thread: network, partial file, blob hash; a measurer thread: inflate, diff ID, tar headers
+            // this thread: network, partial file, blob hash; two threads beside it: inflate, then diff ID and tar headers
             ChunkPipe pipe = new ChunkPipe(PIPE_BUFFERS, PIPE_BUFFER_BYTES);
-            Future<TarMeasurement> measuring = transfers.beside(() -> {
-                // closing the decompressor frees its native zlib/zstd state now rather than at some later GC
-                try (InputStream in = pipe.reader(); InputStream tar = Decompression.detect(in)) {
-                    return TarMeasurer.measure(tar, null);
-                } finally {
-                    pipe.readerDone();
-                }
-            });
+            Future<TarMeasurement> measuring = LayerMeasurer.start(transfers, pipe);
             try {
                 return finish(all, pipe, measuring, append, sha, mediaType);
             } finally {
@@ -176,12 +167,10 @@ final class DownloadAttempt {
         while (true) {
             byte[] buf = scratch != null ? scratch : pipe.claim();
             if (buf == null) buf = scratch = new byte[PIPE_BUFFER_BYTES];
-            int n = all.read(buf, 0, buf.length);
-            if (n < 0) {
-                if (buf != scratch) pipe.send(buf, 0);
-                return;
-            }
+            // whole buffers: one hand-over (and wake-up of the inflater) per 256 KiB, not per network read
+            int n = all.readNBytes(buf, 0, buf.length);
             if (buf != scratch) pipe.send(buf, n);
+            if (n < buf.length) return;
         }
     }
 

@@ -48,6 +48,8 @@ class ChunkPipeTest {
         InputStream in = pipe.reader();
         assertThat(in.read()).isEqualTo(42);
         assertThatThrownBy(in::read).isInstanceOf(IOException.class).hasMessageContaining("stopped");
+        // a reader that swallowed the failure and reads on fails again instead of waiting for bytes that never come
+        assertThatThrownBy(in::read).isInstanceOf(IOException.class).hasMessageContaining("stopped");
     }
 
     @Test
