@@ -4,6 +4,8 @@
 # data root — in one run, interleaved, so both see the same machine.
 #
 #   bench/startup-store-bench.sh --imaged DIR [--dockerd DIR] [--runs R]
+#   IMAGED_DIST=/tmp/app25 JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 bench/startup-store-bench.sh ...
+#       another layout of the launcher (default target/imaged), e.g. a copy whose archive make-archive made with JDK 25
 #
 # DIR are the data roots list-bench.sh fills (`--populate-only --dir /tmp/lb` gives /tmp/lb/imaged and
 # /tmp/lb/dockerd); no daemon may be running on them. Per run, imaged starts twice: "index" (the store-index the
@@ -24,7 +26,8 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$IDATA" ] || { echo "--imaged DIR is required" >&2; exit 2; }
 W=/tmp/imaged-startup-store; mkdir -p "$W"
-[ -x "$repo/target/imaged/imaged" ] || (cd "$repo" && ./mvnw -B -o -q package -DskipTests)
+DIST=${IMAGED_DIST:-$repo/target/imaged}
+[ -x "$DIST/imaged" ] || (cd "$repo" && ./mvnw -B -o -q package -DskipTests)
 TICK=$(getconf CLK_TCK)
 ping_wait() { python3 "$here/listbench.py" ping-wait "$1" 900 >/dev/null; }
 cpu_of() { awk -v t="$TICK" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
@@ -35,7 +38,7 @@ imaged_once() { # $1 = label
   rm -f "$sock"
   [ "$1" = "no index" ] && rm -f "$IDATA/store-index"
   t0=$(date +%s.%N)
-  setsid "$repo/target/imaged/imaged" --imaged.data-root="$IDATA" --imaged.hosts="unix://$sock" \
+  setsid "$DIST/imaged" --imaged.data-root="$IDATA" --imaged.hosts="unix://$sock" \
     --imaged.registry.docker-io-upstream=http://127.0.0.1:9 --imaged.registry.docker-io-index=http://127.0.0.1:9 \
     >"$W/imaged.log" 2>&1 </dev/null &
   pid=$!

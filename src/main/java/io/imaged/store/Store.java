@@ -47,6 +47,8 @@ public class Store implements AutoCloseable {
     /** Whether this start took the catalog from the index (then {@link #verifyIndexed} checks it afterwards). */
     private volatile boolean fromIndex;
     private volatile boolean closed;
+    /** How long opening the backends took (the references are read there), for the startup log line. */
+    private final long backendsOpenedMs;
 
     /** The store on the file system under {@code imaged.data-root}. */
     @Autowired
@@ -57,9 +59,11 @@ public class Store implements AutoCloseable {
     /** A store whose blob content, image catalog and references {@code backends} opens under the data root. */
     public Store(ImagedProperties props, ObjectMapper json, StoreBackends.Opener backends) {
         try {
+            long t0 = System.nanoTime();
             this.root = props.dataRoot().toAbsolutePath().normalize();
             DataRootPermissions.secure(root);
             StoreBackends parts = backends.open(root);
+            this.backendsOpenedMs = (System.nanoTime() - t0) / 1_000_000;
             this.indexable = parts.images() instanceof FsStoreBackend && parts.blobs() instanceof FsBlobStore;
             this.blobs = parts.blobs();
             this.layers = new LayerStore(root.resolve("layerdb"), json);
@@ -93,8 +97,8 @@ public class Store implements AutoCloseable {
         }
         removeDanglingReferences();
         if (!fromIndex) collectGarbage();
-        log.info("store at {}: {} images, {} layers, {} references, loaded in {} ms{}", root, images.count(),
-                layers.all().size(), references.snapshot().size(), (System.nanoTime() - t0) / 1_000_000,
+        log.info("store at {}: {} images, {} layers, {} references, loaded in {} ms (references {} ms){}", root, images.count(),
+                layers.all().size(), references.snapshot().size(), (System.nanoTime() - t0) / 1_000_000, backendsOpenedMs,
                 fromIndex ? " (from the index of the last clean stop; verifying it in the background)" : "");
     }
 
