@@ -30,13 +30,21 @@ public class UrlImporter {
     private static final long UPDATE_EVERY = 512 * 1024;
     private final ImportService importer;
     private final long maxBytes;
-    private final HttpClient http;
+    private final java.time.Duration connectTimeout;
+    /** Made at the first URL import ({@link #http()}): an HttpClient sets up TLS and a thread, which no start needs. */
+    private HttpClient http;
 
     public UrlImporter(ImportService importer, ImagedProperties props) {
         this.importer = importer;
         this.maxBytes = props.importMaxBytes().toBytes();
-        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-                .connectTimeout(props.registry().connectTimeout()).build();
+        this.connectTimeout = props.registry().connectTimeout();
+    }
+
+    private synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(connectTimeout).build();
+        }
+        return http;
     }
 
     /** dockerd turns a source without a scheme into {@code http://<src>}. */
@@ -63,7 +71,7 @@ public class UrlImporter {
         URI uri = parse(src);
         HttpResponse<InputStream> resp;
         try {
-            resp = http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            resp = http().send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (IOException e) {
             throw ImagedException.system("Get \"" + uri + "\": " + describe(e));
         } catch (InterruptedException e) {

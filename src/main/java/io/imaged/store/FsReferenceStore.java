@@ -40,7 +40,7 @@ public class FsReferenceStore implements ReferenceStore {
     private final Path journal;
     private final Map<String, Digest> byName = new TreeMap<>();
     private final Map<String, ImageReference> parsed = new HashMap<>();
-    private final Map<Digest, Map<String, ImageReference>> byImage = new HashMap<>();
+    private final Map<Digest, Map<Ordered, ImageReference>> byImage = new HashMap<>();
     /** byImage's values as immutable lists, made on first use after a change, so listing copies nothing. */
     private final Map<Digest, List<ImageReference>> listsByImage = new HashMap<>();
     private FileChannel journalChannel;
@@ -203,7 +203,7 @@ public class FsReferenceStore implements ReferenceStore {
     public synchronized List<ImageReference> referencesTo(Digest image) {
         List<ImageReference> list = listsByImage.get(image);
         if (list == null) {
-            Map<String, ImageReference> refs = byImage.get(image);
+            Map<Ordered, ImageReference> refs = byImage.get(image);
             if (refs == null) return List.of();
             list = List.copyOf(refs.values());
             listsByImage.put(image, list);
@@ -226,30 +226,40 @@ public class FsReferenceStore implements ReferenceStore {
         closeJournal();
     }
 
-    private static final java.util.Comparator<String> FAMILIAR_ORDER = java.util.Comparator
-            .comparing((String n) -> ImageReference.parse(n).familiarString()).thenComparing(n -> n);
+    /**
+     * An image's references are ordered as moby's lexicalRefs orders them: by their familiar form. The key carries
+     * that form, worked out once per reference (a comparator that parsed the names again parsed each of them at
+     * every comparison: as costly at startup as reading all the references).
+     */
+    private record Ordered(String familiar, String name) implements Comparable<Ordered> {
+        @Override
+        public int compareTo(Ordered o) {
+            int c = familiar.compareTo(o.familiar);
+            return c != 0 ? c : name.compareTo(o.name);
+        }
+    }
 
     private void putInMemory(ImageReference ref, Digest image) {
         String name = ref.toString();
         Digest old = byName.put(name, image);
         if (old != null) dropReverse(old, name);
         parsed.put(name, ref);
-        // ordered as moby's lexicalRefs orders an image's references: by their familiar form
-        Map<String, ImageReference> refs = byImage.computeIfAbsent(image, k -> new TreeMap<>(FAMILIAR_ORDER));
-        refs.put(name, ref);
+        byImage.computeIfAbsent(image, k -> new TreeMap<>()).put(new Ordered(ref.familiarString(), name), ref);
         listsByImage.remove(image);
     }
 
     private void removeInMemory(String name) {
         Digest old = byName.remove(name);
-        parsed.remove(name);
         if (old != null) dropReverse(old, name);
+        parsed.remove(name);
     }
 
+    /** Drops {@code name} from the image's references; {@link #parsed} must still hold it. */
     private void dropReverse(Digest image, String name) {
-        Map<String, ImageReference> refs = byImage.get(image);
-        if (refs != null) {
-            refs.remove(name);
+        Map<Ordered, ImageReference> refs = byImage.get(image);
+        ImageReference ref = parsed.get(name);
+        if (refs != null && ref != null) {
+            refs.remove(new Ordered(ref.familiarString(), name));
             if (refs.isEmpty()) byImage.remove(image);
             listsByImage.remove(image);
         }

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
@@ -164,5 +165,30 @@ class ReferenceJournalTest {
         // as if the journal's deletion had not reached the disk: every line in it is already in the snapshot
         Files.move(saved, journal, StandardCopyOption.REPLACE_EXISTING);
         assertThat(new FsReferenceStore(dir).snapshot()).isEqualTo(expected).containsOnlyKeys("localhost/a/y:1", "localhost/a/x:2");
+    }
+
+    @Test
+    void anImagesReferencesAreInFamiliarOrderThroughMovesRemovalsAndAReopen() throws IOException {
+        FsReferenceStore refs = new FsReferenceStore(dir);
+        for (String r : List.of("localhost:5000/z:1", "busybox:latest", "example.com/a:2", "alpine:3", "busybox@" + A)) {
+            refs.put(ImageReference.parse(r), A);
+        }
+        assertThat(refs.referencesTo(A).stream().map(ImageReference::familiarString))
+                .containsExactly("alpine:3", "busybox:latest", "busybox@" + A, "example.com/a:2", "localhost:5000/z:1");
+        refs.put(ImageReference.parse("busybox:latest"), B); // the tag moves to B
+        refs.remove(ImageReference.parse("example.com/a:2"));
+        assertThat(refs.referencesTo(A).stream().map(ImageReference::familiarString))
+                .containsExactly("alpine:3", "busybox@" + A, "localhost:5000/z:1");
+        assertThat(refs.referencesTo(B).stream().map(ImageReference::familiarString)).containsExactly("busybox:latest");
+        refs.close();
+
+        FsReferenceStore reopened = new FsReferenceStore(dir);
+        assertThat(reopened.referencesTo(A).stream().map(ImageReference::familiarString))
+                .containsExactly("alpine:3", "busybox@" + A, "localhost:5000/z:1");
+        assertThat(reopened.referencesTo(B).stream().map(ImageReference::familiarString)).containsExactly("busybox:latest");
+        reopened.remove(ImageReference.parse("busybox:latest"));
+        assertThat(reopened.referencesTo(B)).isEmpty();
+        assertThat(reopened.referencedImages()).containsExactly(A);
+        reopened.close();
     }
 }
