@@ -31,6 +31,10 @@ import java.util.TreeMap;
  * A compaction writes the new snapshot atomically and only then starts a new journal. Every journal line sets a
  * reference to its final value (put or remove, never relative), so replaying the old journal over the new snapshot
  * changes nothing: a crash between the two steps leaves a store that reads the same as before and after.
+ * <p>
+ * Opening reads only the names and image IDs; the names are parsed (normalised, ordered per image) at the first call
+ * that needs them — 40,000 references take most of a second to parse, which a start need not wait for. A name that
+ * does not parse (a damaged line) is dropped then, as it was dropped at the start before.
  */
 public class FsReferenceStore implements ReferenceStore {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FsReferenceStore.class);
@@ -47,6 +51,8 @@ public class FsReferenceStore implements ReferenceStore {
     private BufferedWriter journalWriter;
     /** Lines appended to the journal since the last compaction. */
     private int journalEntries;
+    /** Whether byName holds names read at open that are not parsed and indexed yet ({@link #ensureParsed}). */
+    private boolean unparsed;
 
     public FsReferenceStore(Path root) throws IOException {
         PrivateFiles.createDirectories(root);
@@ -69,32 +75,40 @@ public class FsReferenceStore implements ReferenceStore {
             if (end < 0) continue;
             lines.addAll(Arrays.asList(text.substring(0, end).split("\n")));
         }
-        // parsing (normalising) tens of thousands of references is the costly part: in parallel, applied in order
-        for (Change c : lines.parallelStream().map(FsReferenceStore::parseLine).toList()) {
-            if (c == null) continue;
-            if (c.ref() != null) putInMemory(c.ref(), c.image());
-            else removeInMemory(c.name());
+        // the names and IDs only: parsing (normalising) them is the costly part, left for the first call needing it
+        for (String line : lines) {
+            String[] parts = line.split(" ");
+            if (parts.length == 3 && parts[0].equals("+") && Digest.isValid(parts[2])) byName.put(parts[1], Digest.parse(parts[2]));
+            else if (parts.length == 2 && parts[0].equals("-")) byName.remove(parts[1]);
         }
+        unparsed = !byName.isEmpty();
         if (journalHasLines || !Files.exists(snapshot)) compact();
         else openJournal();
     }
 
-    /** One journal line: {@code + ref image} or {@code - ref}; null for a corrupt line, which names nothing usable. */
-    private record Change(String name, ImageReference ref, Digest image) {
+    /** Parses and indexes the names read at open, in parallel; drops the ones that do not parse. Under the monitor. */
+    private void ensureParsed() {
+        if (!unparsed) return;
+        unparsed = false;
+        List<Map.Entry<String, Digest>> entries = List.copyOf(byName.entrySet());
+        List<ImageReference> refs = entries.parallelStream().map(e -> parseOrNull(e.getKey())).toList();
+        for (int i = 0; i < entries.size(); i++) {
+            String name = entries.get(i).getKey();
+            if (refs.get(i) == null) {
+                byName.remove(name);
+                log.warn("a stored reference does not parse and is dropped: {}", io.imaged.error.ErrorMessages.safe(name, "?"));
+            } else {
+                index(refs.get(i), name, entries.get(i).getValue());
+            }
+        }
     }
 
-    private static Change parseLine(String line) {
-        String[] parts = line.split(" ");
+    private static ImageReference parseOrNull(String name) {
         try {
-            if (parts.length == 3 && parts[0].equals("+")) {
-                return new Change(parts[1], ImageReference.parse(parts[1]), Digest.parse(parts[2]));
-            } else if (parts.length == 2 && parts[0].equals("-")) {
-                return new Change(parts[1], null, null);
-            }
+            return ImageReference.parse(name);
         } catch (RuntimeException e) {
-            // a bad digest or reference (InvalidReferenceException): skip the line
+            return null;
         }
-        return null;
     }
 
     /** Snapshot temp files a crash left behind mid-compaction (the old snapshot and journal are still whole). */
@@ -175,6 +189,7 @@ public class FsReferenceStore implements ReferenceStore {
 
     @Override
     public synchronized Digest put(ImageReference ref, Digest image) throws IOException {
+        ensureParsed();
         String name = ref.toString();
         Digest old = byName.get(name);
         if (image.equals(old)) return old;
@@ -186,6 +201,7 @@ public class FsReferenceStore implements ReferenceStore {
 
     @Override
     public synchronized boolean remove(ImageReference ref) throws IOException {
+        ensureParsed();
         String name = ref.toString();
         if (!byName.containsKey(name)) return false;
         append("- " + name);
@@ -201,6 +217,7 @@ public class FsReferenceStore implements ReferenceStore {
 
     @Override
     public synchronized List<ImageReference> referencesTo(Digest image) {
+        ensureParsed();
         List<ImageReference> list = listsByImage.get(image);
         if (list == null) {
             Map<Ordered, ImageReference> refs = byImage.get(image);
@@ -213,12 +230,19 @@ public class FsReferenceStore implements ReferenceStore {
 
     @Override
     public synchronized Map<String, Digest> snapshot() {
+        ensureParsed();
         return Collections.unmodifiableMap(new TreeMap<>(byName));
     }
 
     @Override
     public synchronized Collection<Digest> referencedImages() {
+        ensureParsed();
         return List.copyOf(byImage.keySet());
+    }
+
+    @Override
+    public synchronized int size() {
+        return byName.size();
     }
 
     @Override
@@ -243,6 +267,11 @@ public class FsReferenceStore implements ReferenceStore {
         String name = ref.toString();
         Digest old = byName.put(name, image);
         if (old != null) dropReverse(old, name);
+        index(ref, name, image);
+    }
+
+    /** Adds a parsed reference to the reverse maps ({@code byName} already holds it). */
+    private void index(ImageReference ref, String name, Digest image) {
         parsed.put(name, ref);
         byImage.computeIfAbsent(image, k -> new TreeMap<>()).put(new Ordered(ref.familiarString(), name), ref);
         listsByImage.remove(image);

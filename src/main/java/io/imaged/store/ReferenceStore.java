@@ -35,6 +35,11 @@ public interface ReferenceStore extends Closeable {
     /** The images that have at least one reference. */
     Collection<Digest> referencedImages();
 
+    /** How many references there are (for the startup log line; it need not parse them). */
+    default int size() {
+        return snapshot().size();
+    }
+
     @Override
     void close() throws IOException;
 }

@@ -95,10 +95,13 @@ public class Store implements AutoCloseable {
             layers.load(blobs);
             images.load();
         }
-        removeDanglingReferences();
-        if (!fromIndex) collectGarbage();
+        // after a clean stop no reference dangles; the background check looks (and so parses the references there)
+        if (!fromIndex) {
+            removeDanglingReferences();
+            collectGarbage();
+        }
         log.info("store at {}: {} images, {} layers, {} references, loaded in {} ms (references {} ms){}", root, images.count(),
-                layers.all().size(), references.snapshot().size(), (System.nanoTime() - t0) / 1_000_000, backendsOpenedMs,
+                layers.all().size(), references.size(), (System.nanoTime() - t0) / 1_000_000, backendsOpenedMs,
                 fromIndex ? " (from the index of the last clean stop; verifying it in the background)" : "");
     }
 
@@ -155,13 +158,13 @@ public class Store implements AutoCloseable {
                 break;
             }
         }
-        if (!whole) {
-            log.warn("the store's files changed since its index was written; reading every image again");
-            try (Held held = write()) {
+        try (Held held = write()) {
+            if (!whole) {
+                log.warn("the store's files changed since its index was written; reading every image again");
                 layers.load(blobs);
                 images.load();
-                removeDanglingReferences();
             }
+            removeDanglingReferences();
         }
         collectGarbage();
         log.info("store checked against its index in {} ms{}", (System.nanoTime() - t0) / 1_000_000,

@@ -191,4 +191,20 @@ class ReferenceJournalTest {
         assertThat(reopened.referencedImages()).containsExactly(A);
         reopened.close();
     }
+
+    @Test
+    void aDamagedLineIsDroppedWhenTheNamesAreFirstParsed() throws IOException {
+        java.nio.file.Files.writeString(dir.resolve("references.snapshot"),
+                "+ docker.io/library/busybox:latest " + A + "\n"
+                        + "+ docker.io/library/Not_Valid:1 " + A + "\n"         // does not parse
+                        + "+ docker.io/library/alpine:3 not-a-digest\n"          // no image ID
+                        + "+ docker.io/library/alpine:3.19 " + B + "\n");
+        FsReferenceStore refs = new FsReferenceStore(dir);
+        assertThat(refs.get(ImageReference.parse("busybox:latest"))).isEqualTo(A);
+        assertThat(refs.snapshot()).containsOnlyKeys("docker.io/library/alpine:3.19", "docker.io/library/busybox:latest");
+        assertThat(refs.size()).isEqualTo(2);
+        assertThat(refs.referencesTo(A).stream().map(ImageReference::familiarString)).containsExactly("busybox:latest");
+        assertThat(refs.referencedImages()).containsExactlyInAnyOrder(A, B);
+        refs.close();
+    }
 }
