@@ -120,7 +120,8 @@ public final class ArchiveReader {
                     u.files.put(name, f);
                 } else if (e.isFile()) {
                     Path f = u.dir.resolve(Integer.toString(seq));
-                    try (OutputStream out = Files.newOutputStream(f)) {
+                    // private: a layer file is moved into the blob store as it is (LoadService), keeping this mode
+                    try (OutputStream out = io.imaged.store.PrivateFiles.newOutputStream(f)) {
                         long n = copy(tar.data(), out, buffer);
                         if (n != e.getSize()) throw new InvalidArchiveException("invalid archive: truncated entry " + raw);
                     }

@@ -131,6 +131,8 @@ public class FsBlobStore implements BlobStore {
             return;
         }
         long size = Files.size(verified);
+        // blobs are private whoever made the file (a load's unpacked layer, a pull's partial download)
+        Files.setPosixFilePermissions(verified, PrivateFiles.FILE);
         AtomicFiles.fsync(verified);
         AtomicFiles.moveIntoPlace(verified, target);
         stored(digest.hex(), size);
