@@ -78,8 +78,15 @@ public class FsReferenceStore implements ReferenceStore {
         // the names and IDs only: parsing (normalising) them is the costly part, left for the first call needing it
         for (String line : lines) {
             String[] parts = line.split(" ");
-            if (parts.length == 3 && parts[0].equals("+") && Digest.isValid(parts[2])) byName.put(parts[1], Digest.parse(parts[2]));
-            else if (parts.length == 2 && parts[0].equals("-")) byName.remove(parts[1]);
+            if (parts.length == 3 && parts[0].equals("+")) {
+                try {
+                    byName.put(parts[1], Digest.parse(parts[2]));
+                } catch (IllegalArgumentException damaged) {
+                    // a line without a valid image ID names nothing: skipped, as a name that does not parse is later
+                }
+            } else if (parts.length == 2 && parts[0].equals("-")) {
+                byName.remove(parts[1]);
+            }
         }
         unparsed = !byName.isEmpty();
         if (journalHasLines || !Files.exists(snapshot)) compact();
