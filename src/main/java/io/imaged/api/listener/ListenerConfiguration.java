@@ -99,9 +99,6 @@ public class ListenerConfiguration {
         c.setAsyncTimeout(0);
         // no Engine API body is a form: an import body sent as one (curl --data-binary) is a tar, not parameters
         c.setParseBodyMethods("");
-        // loads and imports stream hundreds of MB in: 64 KiB per socket read instead of Tomcat's 8 KiB (a buffer per
-        // open connection; its write side stays at the default)
-        c.setProperty("socket.appReadBufSize", "65536");
         if (c.getProtocolHandler() instanceof AbstractHttp11Protocol<?> p) {
             p.setConnectionUploadTimeout(0);
             p.setDisableUploadTimeout(true);
