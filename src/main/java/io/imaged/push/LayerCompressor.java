@@ -47,13 +47,9 @@ public class LayerCompressor {
     private LayerBlob storedGzip(Layer layer) {
         if (layer == null) return null;
         for (LayerBlob b : layer.blobs()) {
-            if (isGzip(b.mediaType()) && store.blobs().exists(b.digest())) return b;
+            if (b.gzip() && store.blobs().exists(b.digest())) return b;
         }
         return null;
-    }
-
-    static boolean isGzip(String mediaType) {
-        return mediaType.equals(MediaTypes.DOCKER_LAYER_GZIP) || mediaType.equals(MediaTypes.OCI_LAYER_GZIP);
     }
 
     private LayerBlob compress(Layer layer) throws IOException {

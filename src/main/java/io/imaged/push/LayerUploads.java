@@ -123,14 +123,14 @@ class LayerUploads {
             if (!b.compressed() || !store.blobs().exists(b.digest())) continue;
             boolean known = locations.repositories(b.digest()).stream().anyMatch(r -> sameRegistry(r, target))
                     || pulledFrom.getOrDefault(b.digest(), Set.of()).stream().anyMatch(r -> sameRegistry(r, target));
-            int rank = (known ? 0 : 2) + (LayerCompressor.isGzip(b.mediaType()) ? 0 : 1);
+            int rank = (known ? 0 : 2) + (b.gzip() ? 0 : 1);
             if (rank < bestRank) {
                 best = b;
                 bestRank = rank;
             }
         }
         if (best == null) best = compressor.gzipBlob(layer);
-        String mt = LayerCompressor.isGzip(best.mediaType()) ? MediaTypes.DOCKER_LAYER_GZIP : best.mediaType();
+        String mt = best.gzip() ? MediaTypes.DOCKER_LAYER_GZIP : best.mediaType();
         return new Sent(layer, best, mt);
     }
 
