@@ -47,8 +47,6 @@ public class Store implements AutoCloseable {
     /** Whether this start took the catalog from the index (then {@link #verifyIndexed} checks it afterwards). */
     private volatile boolean fromIndex;
     private volatile boolean closed;
-    /** How long opening the backends took (the references are read there), for the startup log line. */
-    private final long backendsOpenedMs;
 
     /** The store on the file system under {@code imaged.data-root}. */
     @Autowired
@@ -63,7 +61,7 @@ public class Store implements AutoCloseable {
             this.root = props.dataRoot().toAbsolutePath().normalize();
             DataRootPermissions.secure(root);
             StoreBackends parts = backends.open(root);
-            this.backendsOpenedMs = (System.nanoTime() - t0) / 1_000_000;
+            long backendsMs = (System.nanoTime() - t0) / 1_000_000;
             this.indexable = parts.images() instanceof FsStoreBackend && parts.blobs() instanceof FsBlobStore;
             this.blobs = parts.blobs();
             this.layers = new LayerStore(root.resolve("layerdb"), json);
@@ -73,7 +71,7 @@ public class Store implements AutoCloseable {
             this.blobLocations = new BlobLocations(root.resolve("distribution").resolve("blob-locations.json"), json);
             this.partials = new PartialDownloads(root.resolve("partials"), props.partialRetention());
             this.committer = new ImageCommitter(images, references, distribution, partials);
-            recover();
+            recover(backendsMs);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the store under " + props.dataRoot(), e);
         }
@@ -83,7 +81,7 @@ public class Store implements AutoCloseable {
      * Opens the catalog: from the index a clean close wrote, or else by reading every config and layer record and
      * cleaning whatever a crash left half-done (temp files, half images, dangling references, orphan layers).
      */
-    private void recover() throws IOException {
+    private void recover(long backendsMs) throws IOException {
         long t0 = System.nanoTime();
         var index = indexable ? StoreIndex.take(root) : java.util.Optional.<StoreIndex>empty();
         blobs.removeInterruptedWrites();
@@ -100,8 +98,8 @@ public class Store implements AutoCloseable {
             removeDanglingReferences();
             collectGarbage();
         }
-        log.info("store at {}: {} images, {} layers, {} references, loaded in {} ms (references {} ms){}", root, images.count(),
-                layers.all().size(), references.size(), (System.nanoTime() - t0) / 1_000_000, backendsOpenedMs,
+        log.info("store at {}: {} images, {} layers, {} references, loaded in {} ms (backends opened in {} ms){}", root,
+                images.count(), layers.all().size(), references.size(), (System.nanoTime() - t0) / 1_000_000, backendsMs,
                 fromIndex ? " (from the index of the last clean stop; verifying it in the background)" : "");
     }
 
@@ -158,6 +156,9 @@ public class Store implements AutoCloseable {
                 break;
             }
         }
+        // the references' first full read parses them all (FsReferenceStore): done here, before the write hold, so
+        // that requests do not wait for it
+        references.referencedImages();
         try (Held held = write()) {
             if (!whole) {
                 log.warn("the store's files changed since its index was written; reading every image again");
