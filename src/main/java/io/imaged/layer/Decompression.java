@@ -19,12 +19,8 @@ public final class Decompression {
 
     public static InputStream detect(InputStream raw) throws IOException {
         BufferedInputStream in = raw instanceof BufferedInputStream b ? b : new BufferedInputStream(raw, 1 << 16);
-        String kind;
-        try {
-            kind = CompressorStreamFactory.detect(in);
-        } catch (CompressorException notCompressed) {
-            return in;
-        }
+        String kind = kind(in);
+        if (kind == null) return in;
         switch (kind) {
             case CompressorStreamFactory.GZIP -> {
                 return new GzipStream(in);
@@ -39,6 +35,18 @@ public final class Decompression {
             default -> {
                 return in;
             }
+        }
+    }
+
+    /**
+     * The compression {@code in}'s magic bytes name ({@link CompressorStreamFactory}'s names, e.g.
+     * {@link CompressorStreamFactory#GZIP}), or null when they name none; nothing is consumed.
+     */
+    public static String kind(BufferedInputStream in) throws IOException {
+        try {
+            return CompressorStreamFactory.detect(in);
+        } catch (CompressorException notCompressed) {
+            return null;
         }
     }
 }

@@ -9,7 +9,6 @@ import io.imaged.store.LayerBlob;
 import io.imaged.store.Store;
 import org.springframework.stereotype.Component;
 
-import org.apache.commons.compress.compressors.CompressorException;
 import org.apache.commons.compress.compressors.CompressorStreamFactory;
 
 import java.io.BufferedInputStream;
@@ -52,37 +51,21 @@ public class LayerIngester {
      * inflated instead. Nothing is written.
      */
     public MeasuredFile measureFile(Path file) throws IOException {
-        byte[] magic = new byte[2];
-        try (InputStream head = Files.newInputStream(file)) {
-            if (head.readNBytes(magic, 0, 2) == 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
-                return measureGzip(file);
-            }
-        }
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            if (compressedOtherwise(in)) return null;
-            TarMeasurement m = measure(in);
-            // the plain tar's bytes are the file's: its diff ID is its digest
-            return new MeasuredFile(file, m.diffId(), m, new LayerBlob(m.diffId(), MediaTypes.DOCKER_LAYER_TAR, m.tarSize()));
-        }
-    }
-
-    private MeasuredFile measureGzip(Path file) throws IOException {
         MessageDigest sha = Digest.newSha256();
-        TarMeasurement m;
-        try (InputStream raw = new DigestInputStream(Files.newInputStream(file), sha)) {
-            m = measure(CompressedInputGuard.decompress(raw));
-            raw.transferTo(OutputStream.nullOutputStream()); // the blob digest covers every byte
-        }
-        Digest d = Digest.fromHash(sha.digest());
-        return new MeasuredFile(file, d, m, new LayerBlob(d, MediaTypes.DOCKER_LAYER_GZIP, Files.size(file)));
-    }
-
-    private static boolean compressedOtherwise(InputStream marked) throws IOException {
-        try {
-            CompressorStreamFactory.detect(marked);
-            return true;
-        } catch (CompressorException notCompressed) {
-            return false;
+        DigestInputStream raw = new DigestInputStream(Files.newInputStream(file), sha);
+        try (BufferedInputStream in = new BufferedInputStream(raw, 1 << 16)) {
+            String kind = Decompression.kind(in);
+            if (kind == null) {
+                // a plain tar's bytes are the file's: the digest TarMeasurer takes is its diff ID and its blob digest
+                raw.on(false);
+                TarMeasurement m = measure(in);
+                return new MeasuredFile(file, m.diffId(), m, new LayerBlob(m.diffId(), MediaTypes.DOCKER_LAYER_TAR, m.tarSize()));
+            }
+            if (!kind.equals(CompressorStreamFactory.GZIP)) return null;
+            TarMeasurement m = measure(CompressedInputGuard.decompress(in));
+            in.transferTo(OutputStream.nullOutputStream()); // the blob digest covers every byte
+            Digest d = Digest.fromHash(sha.digest());
+            return new MeasuredFile(file, d, m, new LayerBlob(d, MediaTypes.DOCKER_LAYER_GZIP, Files.size(file)));
         }
     }
 
