@@ -2,6 +2,7 @@ package io.imaged.archive;
 
 import io.imaged.layer.LayerIngester;
 import io.imaged.store.AtomicFiles;
+import io.imaged.transfer.Futures;
 import io.imaged.transfer.TransferManager;
 
 import java.io.IOException;
@@ -81,7 +82,7 @@ final class LayerFileMeasurer implements AutoCloseable {
         for (Job j : mine) {
             if (first != null && j.claimed.compareAndSet(false, true)) continue; // never started: nobody reads it
             try {
-                LayerIngester.MeasuredFile m = awaitUninterruptibly(j.result);
+                LayerIngester.MeasuredFile m = Futures.getUninterruptibly(j.result);
                 if (m != null) out.put(j.file, m);
             } catch (ExecutionException e) {
                 if (first == null) {
@@ -108,7 +109,7 @@ final class LayerFileMeasurer implements AutoCloseable {
                 continue;
             }
             try {
-                awaitUninterruptibly(j.result);
+                Futures.getUninterruptibly(j.result);
             } catch (ExecutionException | CancellationException ignored) {
                 // its fault matters only to measure(), which has reported it
             }
@@ -142,22 +143,6 @@ final class LayerFileMeasurer implements AutoCloseable {
         }
         startWorkers(); // a file queued as this worker was leaving
         return null;
-    }
-
-    private static LayerIngester.MeasuredFile awaitUninterruptibly(CompletableFuture<LayerIngester.MeasuredFile> f)
-            throws ExecutionException {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return f.get();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        } finally {
-            if (interrupted) Thread.currentThread().interrupt();
-        }
     }
 
     private static long sizeOf(Path f) {

@@ -3,6 +3,7 @@ package io.imaged.pull;
 import io.imaged.layer.Decompression;
 import io.imaged.layer.TarMeasurement;
 import io.imaged.layer.TarMeasurer;
+import io.imaged.transfer.Futures;
 import io.imaged.transfer.TransferManager;
 
 import java.io.IOException;
@@ -103,17 +104,10 @@ final class LayerMeasurer {
 
     /** The tar pipe's buffers go back only once the inflater, its writer, has finished with them. */
     private static void awaitEnd(Future<?> inflating) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                inflating.get();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            } catch (ExecutionException | CancellationException e) {
-                break;
-            }
+        try {
+            Futures.getUninterruptibly(inflating);
+        } catch (ExecutionException | CancellationException e) {
+            // its failure was reported by the tar stage (inflateFailure)
         }
-        if (interrupted) Thread.currentThread().interrupt();
     }
 }
