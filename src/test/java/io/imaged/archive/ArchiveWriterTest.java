@@ -69,11 +69,7 @@ class ArchiveWriterTest {
         List<String> saved = new ArrayList<>();
         new ArchiveWriter(blobs, json).write(items, out, i -> saved.add(i.image().id().toString()));
 
-        Map<String, byte[]> entries = new LinkedHashMap<>();
-        try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(out.toByteArray()))) {
-            TarArchiveEntry e;
-            while ((e = in.getNextEntry()) != null) assertThat(entries.put(e.getName(), in.readAllBytes())).as(e.getName()).isNull();
-        }
+        Map<String, byte[]> entries = entries(out.toByteArray());
         // the registry's gzip blob goes out byte for byte, once for the two images; no plain tar is written
         assertThat(entries.get("blobs/sha256/" + gzDigest.hex())).isEqualTo(gz.toByteArray());
         assertThat(entries).doesNotContainKey("blobs/sha256/" + diffId.hex());
@@ -123,17 +119,23 @@ class ArchiveWriterTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         new ArchiveWriter(blobs, json).write(List.of(new ArchiveWriter.Item(img, config, List.of(plain, zstd), List.of())), out, i -> { });
 
-        Map<String, byte[]> entries = new LinkedHashMap<>();
-        try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(out.toByteArray()))) {
-            TarArchiveEntry e;
-            while ((e = in.getNextEntry()) != null) entries.put(e.getName(), in.readAllBytes());
-        }
+        Map<String, byte[]> entries = entries(out.toByteArray());
         // zstd is not read by dockerd 20.10's load: it goes out inflated, as the plain tar its diff ID names
         assertThat(entries.get("blobs/sha256/" + plainId.hex())).isEqualTo(plainTar);
         assertThat(entries.get("blobs/sha256/" + zId.hex())).isEqualTo(zTar);
         assertThat(entries).doesNotContainKey("blobs/sha256/" + zDigest.hex());
         JsonNode manifest = json.readTree(entries.get("manifest.json"));
         assertThat(manifest.get(0).get("Layers").get(1).asText()).isEqualTo("blobs/sha256/" + zId.hex());
+    }
+
+    /** The archive's entries by name; each name at most once. */
+    private static Map<String, byte[]> entries(byte[] archive) throws java.io.IOException {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(archive))) {
+            TarArchiveEntry e;
+            while ((e = in.getNextEntry()) != null) assertThat(entries.put(e.getName(), in.readAllBytes())).as(e.getName()).isNull();
+        }
+        return entries;
     }
 
     private ArchiveWriter.Item item(byte[] config, Layer layer, List<ImageReference> tags) {

@@ -10,6 +10,7 @@ import io.imaged.store.Layer;
 import io.imaged.store.LayerBlob;
 import io.imaged.store.Store;
 import io.imaged.testsupport.Tars;
+import io.imaged.testsupport.TestImages;
 import io.imaged.testsupport.TestProperties;
 import io.imaged.transfer.TransferManager;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -28,7 +29,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -62,7 +62,7 @@ class LoadLayerFilesTest {
     void gzipLayersAreStoredAsTheyCameAndPlainOnesUnderTheirDiffId() throws Exception {
         byte[] base = Tars.of(Map.of("base.txt", "the base layer\n"));
         byte[] top = Tars.of(Map.of("top.txt", "the top layer, gzip in the archive\n"));
-        byte[] topGz = gzip(top);
+        byte[] topGz = TestImages.gzip(top);
         byte[] archive = archive(List.of(base, top), List.of(base, topGz), "demo/load:1");
 
         LoadService.Result r = load.load(new ByteArrayInputStream(archive));
@@ -87,7 +87,7 @@ class LoadLayerFilesTest {
         byte[] top = Tars.of(Map.of("top.txt", "the top layer\n"));
         byte[] other = Tars.of(Map.of("top.txt", "another top layer\n"));
         // the config names `top`, the archive carries `other` (gzip), and a good plain base beside it
-        byte[] archive = archive(List.of(base, top), List.of(base, gzip(other)), "demo/bad:1");
+        byte[] archive = archive(List.of(base, top), List.of(base, TestImages.gzip(other)), "demo/bad:1");
 
         assertThatThrownBy(() -> load.load(new ByteArrayInputStream(archive)))
                 .isInstanceOf(InvalidArchiveException.class)
@@ -104,7 +104,7 @@ class LoadLayerFilesTest {
     @Test
     void aCorruptGzipLayerIsTheArchivesFault() throws Exception {
         byte[] base = Tars.of(Map.of("base.txt", "the base layer\n"));
-        byte[] gz = gzip(base);
+        byte[] gz = TestImages.gzip(base);
         gz[gz.length / 2] ^= 0x5a; // a bad deflate block or a CRC mismatch
         byte[] archive = archive(List.of(base), List.of(gz), "demo/corrupt:1");
 
@@ -122,7 +122,7 @@ class LoadLayerFilesTest {
         rnd.nextBytes(big2);
         byte[] base = Tars.ofBytes(Map.of("one.bin", big1));
         byte[] top = Tars.ofBytes(Map.of("two.bin", big2));
-        byte[] topGz = gzip(top);
+        byte[] topGz = TestImages.gzip(top);
         assertThat(base.length).isGreaterThan((int) LayerFileMeasurer.EARLY_BYTES);
         assertThat(topGz.length).isGreaterThan((int) LayerFileMeasurer.EARLY_BYTES);
         byte[] junk = new byte[2 << 20];
@@ -167,14 +167,6 @@ class LoadLayerFilesTest {
                 tar.write(e.getValue());
                 tar.closeArchiveEntry();
             }
-        }
-        return out.toByteArray();
-    }
-
-    private static byte[] gzip(byte[] b) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-            gz.write(b);
         }
         return out.toByteArray();
     }

@@ -1,22 +1,22 @@
 package io.imaged.pull;
 
+import io.imaged.testsupport.Tars;
+import io.imaged.testsupport.TestImages;
+
 import io.imaged.digest.Digest;
 import io.imaged.layer.InvalidArchiveException;
 import io.imaged.layer.TarMeasurement;
 import io.imaged.transfer.TransferManager;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.GZIPOutputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -32,7 +32,7 @@ class LayerMeasurerTest {
     @Test
     void measuresAGzipLayerSentInPiecesAcrossManyBuffersOfBothPipes() throws Exception {
         byte[] tar = tar(3_000_000);
-        TarMeasurement m = run(gzip(tar)).get(20, TimeUnit.SECONDS);
+        TarMeasurement m = run(TestImages.gzip(tar)).get(20, TimeUnit.SECONDS);
         assertThat(m.diffId()).isEqualTo(Digest.sha256(tar));
         assertThat(m.tarSize()).isEqualTo(tar.length);
         assertThat(m.fileBytes()).isEqualTo(3_000_000);
@@ -40,7 +40,7 @@ class LayerMeasurerTest {
 
     @Test
     void aCorruptGzipIsReportedAsTheInflatersFailureNotAsAStoppedDownload() throws Exception {
-        byte[] gz = gzip(tar(100_000));
+        byte[] gz = TestImages.gzip(tar(100_000));
         byte[] withGarbage = Arrays.copyOf(gz, gz.length + 16);
         Arrays.fill(withGarbage, gz.length, withGarbage.length, (byte) 7);
         Future<TarMeasurement> f = run(withGarbage);
@@ -52,7 +52,7 @@ class LayerMeasurerTest {
     void aBadTarStopsTheInflaterWhichStopsReadingTheNetworkPipe() throws Exception {
         byte[] notTar = new byte[4_000_000];
         new Random(5).nextBytes(notTar);
-        Future<TarMeasurement> f = run(gzip(notTar));
+        Future<TarMeasurement> f = run(TestImages.gzip(notTar));
         assertThatThrownBy(() -> f.get(20, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                 .cause().isInstanceOf(InvalidArchiveException.class);
     }
@@ -83,25 +83,9 @@ class LayerMeasurerTest {
         return f;
     }
 
-    private static byte[] tar(int fileBytes) throws IOException {
+    private static byte[] tar(int fileBytes) {
         byte[] data = new byte[fileBytes];
         new Random(3).nextBytes(data);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (TarArchiveOutputStream t = new TarArchiveOutputStream(out)) {
-            TarArchiveEntry e = new TarArchiveEntry("f.bin");
-            e.setSize(data.length);
-            t.putArchiveEntry(e);
-            t.write(data);
-            t.closeArchiveEntry();
-        }
-        return out.toByteArray();
-    }
-
-    private static byte[] gzip(byte[] plain) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-            gz.write(plain);
-        }
-        return out.toByteArray();
+        return Tars.ofBytes(Map.of("f.bin", data));
     }
 }
