@@ -5,7 +5,6 @@ import com.fasterxml.jackson.annotation.JsonValue;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
@@ -85,12 +84,9 @@ public final class Digest implements Comparable<Digest> {
         return new Digest(HexFormat.of().formatHex(sha256));
     }
 
+    /** A SHA-256 hasher; in native code where it can be ({@link Sha256Engine}). */
     public static MessageDigest newSha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256Engine.newDigest();
     }
 
     /** The first 12 hex characters, as {@code docker images} shows an ID. */

@@ -11,8 +11,8 @@ import java.util.List;
  * as {@code ./mvnw package} lays it out in {@code target/imaged}, with the class-data archive its training run made
  * ({@code src/main/launcher}); {@code -Xshare:auto}, so a JVM that cannot map the archive runs without it. On top,
  * {@code -Dspring.aot.enabled=true} (the bean definitions of the build's AOT processing, as the launcher runs it),
- * {@code -XX:TieredStopAtLevel=1} (C1 only: tests are short, the C2 compiler would mostly compete for the two
- * cores) and {@code -XX:+UseSerialGC} (no GC threads to start, and the flag the archive was made with).
+ * {@code -XX:TieredStopAtLevel=1} and {@code --enable-native-access=ALL-UNNAMED} (C1 only and the native SHA-256, as
+ * the launcher runs it) and {@code -XX:+UseSerialGC} (no GC threads to start, and the flag the archive was made with).
  * {@code -Dimaged.test.fast-start=false} runs the fat jar with the JVM's defaults.
  */
 public final class ImagedJvm {
@@ -39,7 +39,8 @@ public final class ImagedJvm {
     /** The flags (archive, compiler, GC), for scripts that start java themselves. */
     public static List<String> jvmFlags() {
         if (!FAST) return List.of();
-        List<String> flags = new ArrayList<>(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Dspring.aot.enabled=true"));
+        List<String> flags = new ArrayList<>(List.of("-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
+                "-XX:+UseSerialGC", "-Dspring.aot.enabled=true"));
         Path layout = layout();
         if (layout != null && Files.exists(layout.resolve("imaged.jsa"))) {
             flags.add("-XX:SharedArchiveFile=" + layout.resolve("imaged.jsa"));
