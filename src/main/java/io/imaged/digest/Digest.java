@@ -71,8 +71,12 @@ public final class Digest implements Comparable<Digest> {
         }
     }
 
+    /**
+     * The digest of bytes in memory (configs, manifests, index records: kilobytes). The JDK's SHA-256: loading the
+     * native one costs about 0.3 s, which the start (it hashes configs when there is no index) should not wait for.
+     */
     public static Digest sha256(byte[] bytes) {
-        return fromHash(newSha256().digest(bytes));
+        return fromHash(Sha256Engine.newJdkDigest().digest(bytes));
     }
 
     public static Digest sha256(String text) {
@@ -84,9 +88,17 @@ public final class Digest implements Comparable<Digest> {
         return new Digest(HexFormat.of().formatHex(sha256));
     }
 
-    /** A SHA-256 hasher; in native code where it can be ({@link Sha256Engine}). */
+    /** A SHA-256 hasher for streams (blobs, layers); in native code where it can be ({@link Sha256Engine}). */
     public static MessageDigest newSha256() {
         return Sha256Engine.newDigest();
+    }
+
+    /**
+     * Loads the native SHA-256 now (about 0.3 s: the signed library is extracted and verified, self-tests run), so
+     * that the first pull or load does not wait for it; the daemon calls it once it is up, off the request threads.
+     */
+    public static boolean loadNativeSha256() {
+        return Sha256Engine.isNative();
     }
 
     /** The first 12 hex characters, as {@code docker images} shows an ID. */

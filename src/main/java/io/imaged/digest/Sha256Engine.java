@@ -30,6 +30,15 @@ final class Sha256Engine {
         }
     }
 
+    /** The JDK's SHA-256, for bytes in memory: no native library to load first. */
+    static MessageDigest newJdkDigest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Whether SHA-256 runs in native code (AWS-LC) rather than in the JDK's Java implementation. */
     static boolean isNative() {
         return NATIVE != null;
