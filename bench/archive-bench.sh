@@ -12,6 +12,7 @@
 #   - cross: imaged loads dockerd's archive (plain tar layers), dockerd loads imaged's (gzip layers)
 # Before each repetition both daemons remove and pull the image again, so that each saves it as pulled. Page cache
 # is not dropped (both sides run warm, as the runs follow each other); `sync` runs before each timed command.
+# IMAGED_DIST=DIR runs another launcher layout (default target/imaged; JAVA_HOME chooses its JVM).
 # KEEP=1 leaves the daemons running at the end (for profiling by hand). imaged's peak RSS is its VmHWM at the end.
 # Never contacts anything but 127.0.0.1.
 set -euo pipefail
@@ -32,7 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-[ -x "$ROOT/target/imaged/imaged" ] || { log "building"; (cd "$ROOT" && ./mvnw -B -o -q package -DskipTests); }
+[ -n "${IMAGED_DIST:-}" ] || [ -x "$ROOT/target/imaged/imaged" ] || { log "building"; (cd "$ROOT" && ./mvnw -B -o -q package -DskipTests); }
 if [ ! -f "$WORK/images/big/index.json" ]; then
   log "generating the image (4 layers x 135 MiB, dense mix)"; rm -rf "$WORK/images/big"
   python3 "$ROOT/bench/gen-oci-image.py" "$WORK/images/big" 1 4 135 11 dense
@@ -54,7 +55,7 @@ IMG=127.0.0.1:$P1/bench/archive:1
 skopeo copy -q --dest-tls-verify=false --format v2s2 "oci:$WORK/images/big:1" "docker://$IMG"
 
 log "starting imaged"
-cp -r "$ROOT/target/imaged" "$RUN/app" # a rebuild during the run must not change the daemon under it
+cp -r "${IMAGED_DIST:-$ROOT/target/imaged}" "$RUN/app" # a rebuild during the run must not change the daemon under it
 setsid "$RUN/app/imaged" --imaged.data-root="$RUN/imaged" --imaged.hosts="unix://$RUN/imaged.sock" \
   --imaged.registry.docker-io-upstream=http://127.0.0.1:9 --imaged.registry.docker-io-index=http://127.0.0.1:9 \
   >"$RUN/imaged.log" 2>&1 </dev/null &
