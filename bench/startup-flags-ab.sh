@@ -50,5 +50,5 @@ for line in open(sys.argv[1]):
     k, p, c = line.split(); ping[int(k)].append(float(p)); cpu[int(k)].append(float(c))
 print("| flags | first /_ping, median s (runs) | CPU to /_ping, median s |\n|---|---|---:|")
 for k, v in enumerate(sys.argv[2:]):
-    print(f"| {v or '(the launcher own)'} | {statistics.median(ping[k]):.2f} ({' '.join(f'{x:.2f}' for x in ping[k])}) | {statistics.median(cpu[k]):.2f} |")
+    print(f"| {v or '(launcher flags only)'} | {statistics.median(ping[k]):.2f} ({' '.join(f'{x:.2f}' for x in ping[k])}) | {statistics.median(cpu[k]):.2f} |")
 P
