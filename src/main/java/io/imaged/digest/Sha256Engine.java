@@ -50,7 +50,7 @@ final class Sha256Engine {
             Throwable error = accp.getLoadingError();
             if (error == null) {
                 MessageDigest.getInstance("SHA-256", accp); // fails here, not on the first blob, if it cannot serve
-                log.debug("SHA-256 in native code: {} {}", accp.getName(), accp.getVersionStr());
+                log.info("SHA-256 in native code: {} {}", accp.getName(), accp.getVersionStr());
                 return accp;
             }
             log.warn("SHA-256 in the JDK's Java code (slow when the JIT stops at C1): {}", error.toString());
