@@ -23,8 +23,9 @@ final class Sha256Engine {
     }
 
     static MessageDigest newDigest() {
+        if (NATIVE == null) return newJdkDigest();
         try {
-            return NATIVE != null ? MessageDigest.getInstance("SHA-256", NATIVE) : MessageDigest.getInstance("SHA-256");
+            return MessageDigest.getInstance("SHA-256", NATIVE);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
