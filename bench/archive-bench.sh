@@ -24,13 +24,7 @@ mkdir -p "$WORK"
 RUN=$WORK/run
 PIDS=()
 
-log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  [ -f "$RUN/dockerd.pid" ] && kill "$(cat "$RUN/dockerd.pid")" 2>/dev/null || true
-  sleep 1
-}
+. "$ROOT/bench/lib.sh"
 trap cleanup EXIT
 
 [ -n "${IMAGED_DIST:-}" ] || [ -x "$ROOT/target/imaged/imaged" ] || { log "building"; (cd "$ROOT" && ./mvnw -B -o -q package -DskipTests); }
@@ -41,16 +35,7 @@ fi
 
 rm -rf "$RUN"; mkdir -p "$RUN"
 export DOCKER_CONFIG=$RUN/docker-config; mkdir -p "$DOCKER_CONFIG"
-P1=$(free_port)
-cat > "$RUN/reg.yml" <<YML
-version: 0.1
-log: {level: warn, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: $RUN/reg}}
-http: {addr: 127.0.0.1:$P1}
-YML
-setsid /usr/bin/docker-registry serve "$RUN/reg.yml" >"$RUN/reg.log" 2>&1 </dev/null &
-PIDS+=($!)
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$P1/v2/" >/dev/null && break; sleep 0.1; done
+P1=$(free_port); start_registry reg "$P1"
 IMG=127.0.0.1:$P1/bench/archive:1
 skopeo copy -q --dest-tls-verify=false --format v2s2 "oci:$WORK/images/big:1" "docker://$IMG"
 

@@ -12,17 +12,10 @@ set -euo pipefail
 A=$(cd "$1" && pwd); B=$(cd "$2" && pwd); N=${3:-5}
 IMAGE=${IMAGE:-/tmp/imaged-transfer-bench/images/big-dense-135-11}
 Q=${WORK:-/tmp/imaged-pull-ab}; rm -rf "$Q"; mkdir -p "$Q"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$Q/reg.yml" <<YML
-version: 0.1
-log: {level: warn, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: $Q/registry}}
-http: {addr: 127.0.0.1:$PORT}
-YML
-setsid /usr/bin/docker-registry serve "$Q/reg.yml" > "$Q/reg.log" 2>&1 < /dev/null &
-PIDS=($!)
-trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/v2/" >/dev/null && break; sleep 0.1; done
+RUN=$Q PIDS=()
+. "$(dirname "$0")/lib.sh"
+trap cleanup EXIT
+PORT=$(free_port); start_registry registry "$PORT"
 REF=127.0.0.1:$PORT/bench/big
 skopeo copy -q --dest-tls-verify=false --format v2s2 "oci:$IMAGE:1" "docker://$REF:1"
 declare -A IP
